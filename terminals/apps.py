@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TerminalsConfig(AppConfig):
+    name = "terminals"
+    verbose_name = _("Terminals and spares")
+
+    def ready(self) -> None:
+        from terminals import panels
+
+        panels.register()

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests import factories
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` skip on SQLite, but never silently in CI."""
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("CI must run the suite on PostgreSQL: set DATABASE_URL")
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings: object) -> None:
+    """Tests read English messages unless they switch language themselves."""
+    settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def provider(db: None) -> object:
+    return factories.ProviderFactory()
+
+
+@pytest.fixture
+def merchant(provider: object) -> object:
+    return factories.MerchantFactory(provider=provider)
+
+
+@pytest.fixture
+def merchant_user(merchant: object) -> object:
+    return factories.MerchantUserFactory(merchant=merchant)
+
+
+@pytest.fixture
+def agent(provider: object) -> object:
+    return factories.ProviderUserFactory(provider=provider)
+
+
+@pytest.fixture
+def operator(db: None) -> object:
+    return factories.OperatorFactory()
+
+
+def signed_in(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
