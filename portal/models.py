@@ -7,7 +7,7 @@ Every user belongs to exactly one organisation: a Merchant, a Provider, or the o
 from __future__ import annotations
 
 from datetime import time
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
@@ -175,8 +175,8 @@ class PortalUserManager(UserManager["User"]):
         username: str,
         email: str | None = None,
         password: str | None = None,
-        **extra_fields: object,
-    ) -> User:  # type: ignore[override]
+        **extra_fields: Any,
+    ) -> User:
         extra_fields.setdefault("role", Role.OPERATOR_ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
 
@@ -210,7 +210,7 @@ class User(AbstractUser):
         help_text=_("Pages and e-mails use this language."),
     )
 
-    objects = PortalUserManager()
+    objects: ClassVar[PortalUserManager] = PortalUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -220,12 +220,12 @@ class User(AbstractUser):
                 name="user_belongs_to_the_organisation_of_its_role",
                 condition=(
                     Q(
-                        role__in=[r.value for r in MERCHANT_ROLES],
+                        role__in=sorted(MERCHANT_ROLES),
                         merchant__isnull=False,
                         provider__isnull=True,
                     )
                     | Q(
-                        role__in=[r.value for r in PROVIDER_ROLES],
+                        role__in=sorted(PROVIDER_ROLES),
                         provider__isnull=False,
                         merchant__isnull=True,
                     )

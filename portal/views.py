@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.home import panels_for
@@ -67,3 +68,21 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"database": "down"}, status=503)
     return JsonResponse({"database": "ok"})
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes' answer once a user or an address has failed to sign in too often."""
+    minutes = int(settings.AXES_COOLOFF_TIME * 60)
+    message = _("Too many failed sign-ins. Try again in %(minutes)d minutes.") % {
+        "minutes": minutes
+    }
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"message": message, "minutes": minutes},
+        status=429,
+    )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -25,6 +26,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _english_by_default(settings: object) -> None:
     """Tests read English messages unless they switch language themselves."""
     settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
+    # Hashing with production strength would dominate the run time of the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Throttle counters live in the cache; each test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture

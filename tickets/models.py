@@ -46,6 +46,111 @@ class Cause(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class Scheme(models.TextChoices):
+    CUP = "cup", _("China UnionPay")
+    ISO8583 = "iso8583", _("ISO 8583 (international)")
+
+
+class Signal(models.TextChoices):
+    """What a screen message or notice tells us, whatever its wording."""
+
+    TAMPER = "tamper", _("Tamper / security alert")
+    RISK = "risk", _("Risk control or merchant status notice")
+    NOT_REGISTERED = "not_registered", _("Terminal not registered")
+    RELOCATION = "relocation", _("Terminal moved / location mismatch")
+    SIGN_ON_FAILED = "sign_on_failed", _("Sign-on failed")
+    KEYS = "keys", _("Key or MAC error")
+    TMS = "tms", _("Parameters or keys not loaded (TMS)")
+    NETWORK = "network", _("Connection failure")
+    SIM = "sim", _("SIM card problem")
+    DORMANT = "dormant", _("Dormant terminal")
+
+
+class Action(models.TextChoices):
+    """What to do next; each has merchant-facing wording in tickets.triage."""
+
+    SWAP_TERMINAL = "swap_terminal", _("Replace the terminal")
+    CHECK_POWER = "check_power", _("Check the power supply")
+    CHECK_NETWORK = "check_network", _("Check the network connection")
+    SIGN_ON_AGAIN = "sign_on_again", _("Settle and sign on again")
+    WAIT_AND_RETRY = "wait_and_retry", _("Wait and retry; the host is affected")
+    RISK_REVIEW = "risk_review", _("Provider risk review")
+    CHECK_REGISTRATION = "check_registration", _("Provider checks the terminal registration")
+    ADDRESS_CHANGE = "address_change", _("File an address change")
+    ENABLE_FUNCTION = "enable_function", _("Provider enables the function or card brand")
+    ANOTHER_CARD = "another_card", _("Ask for another card")
+    RELOAD_KEYS = "reload_keys", _("Reload keys or parameters")
+    ESCALATE = "escalate", _("Provider investigates")
+
+
+class ResponseCode(models.Model):
+    """What a response code means under one scheme, and what it suggests.
+
+    Seeded by migration from public scheme tables; admins edit it because acquirers vary.
+    """
+
+    scheme = models.CharField(_("scheme"), max_length=16, choices=Scheme.choices)
+    code = models.CharField(_("code"), max_length=3)
+    meaning_en = models.CharField(_("meaning (English)"), max_length=200)
+    meaning_zh = models.CharField(_("meaning (Chinese)"), max_length=200)
+    cause = models.CharField(_("suggested cause"), max_length=24, choices=Cause.choices)
+    depends_on_cards = models.BooleanField(
+        _("depends on all cards or some"),
+        default=False,
+        help_text=_(
+            "If only some cards fail, the card is at fault; if every card does, the merchant."
+        ),
+    )
+    merchant_guidance_en = models.TextField(_("merchant guidance (English)"), blank=True)
+    merchant_guidance_zh = models.TextField(_("merchant guidance (Chinese)"), blank=True)
+    support_guidance_en = models.TextField(_("support guidance (English)"), blank=True)
+    support_guidance_zh = models.TextField(_("support guidance (Chinese)"), blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("response code")
+        verbose_name_plural = _("response codes")
+        ordering = ["scheme", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "code"], name="response_code_unique_per_scheme"
+            ),
+            models.CheckConstraint(
+                condition=Q(scheme__in=["cup", "iso8583"]), name="response_code_scheme_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.code}"
+
+    def meaning(self, language: str) -> str:
+        return self.meaning_zh if language.startswith("zh") else self.meaning_en
+
+    def merchant_guidance(self, language: str) -> str:
+        return self.merchant_guidance_zh if language.startswith("zh") else self.merchant_guidance_en
+
+
+class ScreenMessagePattern(models.Model):
+    """A piece of screen or notice text (终端未登记, TAMPER…) and the signal it carries."""
+
+    pattern = models.CharField(
+        _("text"),
+        max_length=60,
+        unique=True,
+        help_text=_("Matched anywhere in the message, any case."),
+    )
+    signal = models.CharField(_("signal"), max_length=24, choices=Signal.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("screen message pattern")
+        verbose_name_plural = _("screen message patterns")
+        ordering = ["signal", "pattern"]
+
+    def __str__(self) -> str:
+        return self.pattern
+
+
 class TicketSequence(models.Model):
     """The last reference number handed out in a year (INC-2026-000123)."""
 
@@ -89,6 +194,11 @@ class Ticket(models.Model):
     cause = models.CharField(
         _("cause"), max_length=24, choices=Cause.choices, default=Cause.UNKNOWN
     )
+    recommended_action = models.CharField(
+        _("recommended action"), max_length=32, choices=Action.choices, default=Action.ESCALATE
+    )
+    triage_rule = models.CharField(_("triage rule"), max_length=40, blank=True)
+    triage_reason = models.TextField(_("why"), blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -142,6 +252,11 @@ class TicketEvent(models.Model):
         CREATED = "created", _("Reported")
         STATUS_CHANGED = "status_changed", _("Status changed")
         ASSIGNED = "assigned", _("Assigned")
+        TRIAGED = "triaged", _("Triaged")
+        TRIAGE_OVERRIDDEN = "triage_overridden", _("Triage changed by staff")
+        COMMENTED = "commented", _("Replied")
+        NOTE_ADDED = "note_added", _("Internal note")
+        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
 
     access: ClassVar[AccessPaths] = AccessPaths(
         merchant="ticket__merchant", provider="ticket__provider"
@@ -163,6 +278,8 @@ class TicketEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=24, blank=True)
     to_status = models.CharField(_("to"), max_length=24, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    internal = models.BooleanField(_("staff only"), default=False)
 
     class Meta:
         verbose_name = _("ticket event")
@@ -172,3 +289,141 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind}"
+
+
+class Report(models.Model):
+    """The merchant's guided report: answers to the self-checks, step by step.
+
+    A report ends either deflected ("that fixed it": no ticket, counted) or filed (a ticket).
+    """
+
+    class Outcome(models.TextChoices):
+        DRAFT = "draft", _("In progress")
+        DEFLECTED = "deflected", _("Fixed by the merchant")
+        FILED = "filed", _("Ticket filed")
+
+    access: ClassVar[AccessPaths] = AccessPaths(merchant="merchant", provider="provider")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="reports")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="reports")
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.DRAFT
+    )
+    step = models.CharField(_("last step"), max_length=24, blank=True)
+    error_code = models.CharField(_("code on the screen"), max_length=3, blank=True)
+    scheme = models.CharField(_("scheme"), max_length=16, choices=Scheme.choices, blank=True)
+    screen_message = models.CharField(_("message on the screen"), max_length=300, blank=True)
+    power_ok = models.BooleanField(_("powers on normally"), null=True)
+    network_ok = models.BooleanField(_("network is working"), null=True)
+    restarted = models.BooleanField(_("restarted"), null=True)
+    signed_on = models.BooleanField(_("settled and signed on again"), null=True)
+    all_cards_fail = models.BooleanField(_("every card fails"), null=True)
+    other_terminals_affected = models.BooleanField(_("other terminals fail too"), null=True)
+    moved_recently = models.BooleanField(_("moved recently"), null=True)
+    notice_received = models.BooleanField(_("notice from the provider"), null=True)
+    description = models.TextField(_("what happened"), blank=True)
+    first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="report"
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["draft", "deflected", "filed"]),
+                name="report_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="filed", ticket__isnull=False) | ~Q(outcome="filed"),
+                name="report_filed_has_a_ticket",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "outcome", "created_at"], name="report_outcomes")
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} ({self.outcome})"
+
+
+class Comment(models.Model):
+    """A public reply or an internal note (staff only) on a ticket."""
+
+    access: ClassVar[AccessPaths] = AccessPaths(
+        merchant="ticket__merchant", provider="ticket__provider"
+    )
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ticket_comments"
+    )
+    body = models.TextField(_("message"))
+    internal = models.BooleanField(_("internal note"), default=False)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_thread")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} comment {self.pk}"
+
+
+class Attachment(models.Model):
+    """Evidence: a screen photo, receipt or notice; JPEG, PNG or PDF checked by content."""
+
+    class Kind(models.TextChoices):
+        SCREEN_PHOTO = "screen_photo", _("Photo of the screen")
+        RECEIPT = "receipt", _("Receipt")
+        NOTICE = "notice", _("Notice from the provider")
+        OTHER = "other", _("Other")
+
+    access: ClassVar[AccessPaths] = AccessPaths(merchant="merchant", provider="provider")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ticket__isnull=False) | Q(report__isnull=False),
+                name="attachment_belongs_to_a_ticket_or_report",
+            ),
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png", "application/pdf"]),
+                name="attachment_type_allowed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -120,6 +120,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('merchant__isnull', False), ('provider__isnull', True), ('role__in', ['merchant_owner', 'merchant_staff'])), models.Q(('merchant__isnull', True), ('provider__isnull', False), ('role__in', ['provider_support', 'provider_lead', 'provider_risk', 'provider_field'])), models.Q(('merchant__isnull', True), ('provider__isnull', True), ('role', 'operator_admin')), _connector='OR'), name='user_belongs_to_the_organisation_of_its_role'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('merchant__isnull', False), ('provider__isnull', True), ('role__in', ['merchant_owner', 'merchant_staff'])), models.Q(('merchant__isnull', True), ('provider__isnull', False), ('role__in', ['provider_field', 'provider_lead', 'provider_risk', 'provider_support'])), models.Q(('merchant__isnull', True), ('provider__isnull', True), ('role', 'operator_admin')), _connector='OR'), name='user_belongs_to_the_organisation_of_its_role'),
         ),
     ]

@@ -1,7 +1,8 @@
-"""Changes to tickets. Pages, the API and workers call these; nothing else writes a ticket."""
+"""A ticket's life: opening it, moving it along the transition table, correcting triage."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -10,7 +11,8 @@ from django.utils.translation import gettext as _
 from portal.errors import ConflictError, DomainError
 from portal.models import User
 from terminals.models import Terminal
-from tickets.models import Cause, Priority, Status, Ticket, TicketEvent, TicketSequence
+from tickets.models import Action, Cause, Priority, Status, Ticket, TicketEvent, TicketSequence
+from tickets.tasks import notify_on_commit
 
 # The one table of ticket status moves: from → the statuses it may go to.
 TICKET_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -44,6 +46,9 @@ def ticket_create(
     reporter: User,
     priority: str = Priority.P2,
     cause: str = Cause.UNKNOWN,
+    recommended_action: str = Action.ESCALATE,
+    triage_rule: str = "",
+    triage_reason: str = "",
 ) -> Ticket:
     """Open a ticket for a merchant's terminal and write its first event."""
     if terminal.merchant_id is None:
@@ -58,6 +63,9 @@ def ticket_create(
         reporter=reporter,
         priority=priority,
         cause=cause,
+        recommended_action=recommended_action,
+        triage_rule=triage_rule,
+        triage_reason=triage_reason,
     )
     TicketEvent.objects.create(
         ticket=ticket, actor=reporter, kind=TicketEvent.Kind.CREATED, to_status=ticket.status
@@ -100,4 +108,41 @@ def ticket_transition(*, ticket: Ticket, to: str, actor: User | None, reason: st
         to_status=to,
         reason=reason,
     )
+    notify_on_commit("status", locked.pk, from_status=from_status, to_status=to)
+    return locked
+
+
+def require_staff(actor: User) -> None:
+    """Provider staff and operator admins work tickets; merchants only report and reply."""
+    if not (actor.is_provider_staff or actor.is_operator_admin):
+        raise PermissionDenied(_("Only provider staff can do this."))
+
+
+@transaction.atomic
+def ticket_override_triage(
+    *, ticket: Ticket, actor: User, cause: str, priority: str, reason: str
+) -> Ticket:
+    """Staff correct the triage's cause and priority; the reason is recorded with the change."""
+    require_staff(actor)
+    if cause not in Cause.values:
+        raise DomainError(_("Unknown cause: %(cause)s.") % {"cause": cause}, field="cause")
+    if priority not in Priority.values:
+        raise DomainError(_("Unknown priority: %(p)s.") % {"p": priority}, field="priority")
+    if not reason.strip():
+        raise DomainError(_("Say why the triage is changed."), field="reason")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if (locked.cause, locked.priority) == (cause, priority):
+        return locked
+    before = {"cause": locked.cause, "priority": locked.priority}
+    locked.cause, locked.priority = cause, priority
+    locked.save(update_fields=["cause", "priority", "updated_at"])
+    TicketEvent.objects.create(
+        ticket=locked,
+        actor=actor,
+        kind=TicketEvent.Kind.TRIAGE_OVERRIDDEN,
+        reason=reason.strip(),
+        data={"before": before, "after": {"cause": cause, "priority": priority}},
+    )
+    if priority == Priority.P1 and before["priority"] != Priority.P1:
+        notify_on_commit("p1", locked.pk)
     return locked

@@ -1,0 +1,81 @@
+"""Django admin for the registry: models of terminal, depots, terminals and their history.
+
+A terminal's status is read-only here; it moves only through `terminal_set_status`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from portal.admin import HistoryInline, ViewOnlyAdmin
+from terminals.models import Depot, Terminal, TerminalEvent, TerminalModel
+
+
+@admin.register(TerminalModel)
+class TerminalModelAdmin(admin.ModelAdmin):
+    list_display = (
+        "manufacturer",
+        "name",
+        "family",
+        "approved_firmware",
+        "has_ethernet",
+        "has_wifi",
+        "has_cellular",
+        "has_dialup",
+    )
+    list_filter = ("manufacturer", "family")
+    search_fields = ("manufacturer", "name", "family")
+
+
+@admin.register(Depot)
+class DepotAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "region", "spares_in_stock", "address")
+    list_filter = ("region",)
+    search_fields = ("code", "name", "address")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Depot]:
+        in_stock = Q(terminals__is_spare=True, terminals__status=Terminal.Status.IN_STOCK)
+        return super().get_queryset(request).annotate(_in_stock=Count("terminals", in_stock))
+
+    @admin.display(description=_("spares in stock"), ordering="_in_stock")
+    def spares_in_stock(self, depot: Depot) -> int:
+        return int(getattr(depot, "_in_stock", 0))
+
+
+class TerminalEventInline(HistoryInline):
+    model = TerminalEvent
+
+
+@admin.register(Terminal)
+class TerminalAdmin(admin.ModelAdmin):
+    list_display = (
+        "serial_number",
+        "tid",
+        "model",
+        "provider",
+        "merchant",
+        "depot",
+        "is_spare",
+        "status",
+        "connectivity",
+        "firmware_version",
+        "last_seen_at",
+    )
+    list_filter = ("status", "is_spare", "provider", "depot", "model", "connectivity")
+    list_select_related = ("model", "provider", "merchant", "depot")
+    search_fields = ("serial_number", "tid", "sim_iccid", "merchant__mid", "merchant__name")
+    autocomplete_fields = ("provider", "merchant", "depot", "model")
+    readonly_fields = ("status", "created_at", "updated_at")
+    inlines = (TerminalEventInline,)
+
+
+@admin.register(TerminalEvent)
+class TerminalEventAdmin(ViewOnlyAdmin):
+    list_display = ("at", "terminal", "kind", "from_status", "to_status", "actor")
+    list_filter = ("kind", "to_status")
+    list_select_related = ("terminal__model", "actor")
+    search_fields = ("terminal__serial_number", "terminal__tid")
+    date_hierarchy = "at"

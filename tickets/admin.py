@@ -1,0 +1,119 @@
+"""Django admin for tickets, their timeline, reports, evidence and the response-code catalogue.
+
+Every change to a ticket (status, assignee, triage, replies) writes a ticket event through a
+service, so tickets and what hangs off them are view-only here. The response-code catalogue
+and the screen-message patterns are data that admins edit.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from portal.admin import HistoryInline, ViewOnlyAdmin
+from tickets.models import (
+    Attachment,
+    Comment,
+    Report,
+    ResponseCode,
+    ScreenMessagePattern,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+)
+
+
+@admin.register(ResponseCode)
+class ResponseCodeAdmin(admin.ModelAdmin):
+    list_display = ("scheme", "code", "meaning_en", "meaning_zh", "cause", "depends_on_cards")
+    list_filter = ("scheme", "cause", "depends_on_cards")
+    search_fields = ("code", "meaning_en", "meaning_zh")
+
+
+@admin.register(ScreenMessagePattern)
+class ScreenMessagePatternAdmin(admin.ModelAdmin):
+    list_display = ("pattern", "signal", "note")
+    list_filter = ("signal",)
+    search_fields = ("pattern", "note")
+
+
+class TicketEventInline(HistoryInline):
+    model = TicketEvent
+    fields = ("at", "kind", "from_status", "to_status", "actor", "internal", "reason")
+    readonly_fields = fields
+
+
+class CommentInline(HistoryInline):
+    model = Comment
+    ordering = ("-created_at", "-pk")
+    fields = ("created_at", "author", "internal", "body")
+    readonly_fields = fields
+    verbose_name_plural = _("conversation (newest first, at most 20 messages)")
+    related_fields = ("author",)
+
+
+@admin.register(Ticket)
+class TicketAdmin(ViewOnlyAdmin):
+    list_display = (
+        "reference",
+        "merchant",
+        "terminal",
+        "provider",
+        "status",
+        "priority",
+        "cause",
+        "assignee",
+        "created_at",
+    )
+    list_filter = ("status", "priority", "cause", "provider")
+    list_select_related = ("merchant", "provider", "terminal__model", "assignee")
+    search_fields = (
+        "reference",
+        "merchant__mid",
+        "merchant__name",
+        "terminal__tid",
+        "terminal__serial_number",
+    )
+    date_hierarchy = "created_at"
+    inlines = (TicketEventInline, CommentInline)
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ViewOnlyAdmin):
+    list_display = ("at", "ticket", "kind", "from_status", "to_status", "actor", "internal")
+    list_filter = ("kind", "internal")
+    list_select_related = ("ticket", "actor")
+    search_fields = ("ticket__reference",)
+    date_hierarchy = "at"
+
+
+@admin.register(Report)
+class ReportAdmin(ViewOnlyAdmin):
+    list_display = ("pk", "merchant", "terminal", "outcome", "error_code", "created_at")
+    list_filter = ("outcome", "scheme", "provider")
+    list_select_related = ("merchant", "terminal__model")
+    search_fields = ("merchant__mid", "terminal__tid", "terminal__serial_number", "error_code")
+
+
+@admin.register(Comment)
+class CommentAdmin(ViewOnlyAdmin):
+    list_display = ("ticket", "author", "internal", "created_at")
+    list_filter = ("internal",)
+    list_select_related = ("ticket", "author")
+    search_fields = ("ticket__reference",)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ViewOnlyAdmin):
+    """Evidence is private: its file is served only through the access-checked views."""
+
+    list_display = ("original_name", "kind", "content_type", "size", "ticket", "created_at")
+    list_filter = ("kind", "content_type")
+    list_select_related = ("ticket",)
+    search_fields = ("original_name", "ticket__reference", "sha256")
+    exclude = ("file",)
+
+
+@admin.register(TicketSequence)
+class TicketSequenceAdmin(ViewOnlyAdmin):
+    list_display = ("year", "last_number")
