@@ -218,6 +218,10 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="user_belongs_to_the_organisation_of_its_role",
+                violation_error_message=_(
+                    "Merchant roles need a merchant, provider roles a provider, and operator "
+                    "admins neither."
+                ),
                 condition=(
                     Q(
                         role__in=sorted(MERCHANT_ROLES),

@@ -119,7 +119,7 @@ class TicketFactory(factory.django.DjangoModelFactory[Ticket]):
     class Meta:
         model = Ticket
 
-    reference = factory.Sequence(lambda n: f"INC-2026-{n:06d}")
+    reference = factory.Sequence(lambda n: f"TEST-{n:06d}")
     terminal = factory.SubFactory(TerminalFactory)
     merchant = factory.LazyAttribute(lambda t: t.terminal.merchant)
     provider = factory.LazyAttribute(lambda t: t.terminal.provider)

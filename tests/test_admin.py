@@ -177,3 +177,41 @@ def test_tickets_cannot_be_added_or_changed_in_the_admin(admin_client: Client) -
     assert response.status_code == 403
     ticket.refresh_from_db()
     assert ticket.status != "closed"
+
+
+def test_the_user_admin_refuses_a_role_without_its_organisation(admin_client: Client) -> None:
+    response = admin_client.post(
+        url(User, "add"),
+        {
+            "username": "newowner",
+            "password1": "a-long-pass-9731",
+            "password2": "a-long-pass-9731",
+            "usable_password": "true",
+            "role": "merchant_owner",
+            "language": "zh-hans",
+        },
+    )
+    assert response.status_code == 200
+    assert "Merchant roles need a merchant" in str(
+        response.context["adminform"].form.errors
+    )
+    assert not User.objects.filter(username="newowner").exists()
+
+
+def test_the_user_admin_adds_a_provider_user(admin_client: Client) -> None:
+    provider = User.objects.get(username="agent").provider
+    assert provider is not None
+    response = admin_client.post(
+        url(User, "add"),
+        {
+            "username": "newagent",
+            "password1": "a-long-pass-9731",
+            "password2": "a-long-pass-9731",
+            "usable_password": "true",
+            "role": "provider_support",
+            "provider": provider.pk,
+            "language": "en",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="newagent").provider == provider

@@ -50,18 +50,14 @@ class ScreenForm(forms.Form):
     )
 
 
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-YES_NO_UNKNOWN = [*YES_NO, ("none", _("I have no other terminal"))]
-
-
 class CheckForm(forms.Form):
-    answer = forms.ChoiceField(widget=forms.RadioSelect, choices=YES_NO)
+    answer = forms.ChoiceField(widget=forms.RadioSelect)
 
-    def __init__(self, *args: Any, allow_unknown: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, choices: list[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["answer"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = YES_NO_UNKNOWN if allow_unknown else YES_NO
+        field.choices = choices
 
     @property
     def value(self) -> bool | None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+YES, NO = _("Yes"), _("No")
+
 
 @dataclass(frozen=True)
 class Check:
@@ -22,6 +24,15 @@ class Check:
     advice_when: bool | None  # the answer that shows the advice
     advice: tuple[Promise, ...]
     allow_unknown: bool = False
+    yes_label: Promise = YES
+    no_label: Promise = NO
+
+    @property
+    def choices(self) -> list[tuple[str, Promise]]:
+        choices = [("yes", self.yes_label), ("no", self.no_label)]
+        if self.allow_unknown:
+            choices.append(("none", _("I have no other terminal")))
+        return choices
 
 
 CHECKS: tuple[Check, ...] = (
@@ -62,10 +73,12 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "restart",
         "restarted",
-        _("Restart the terminal now, then try a small sale. Still failing?"),
+        _("Restart the terminal now, then try a small sale."),
         _("Hold the power button until it switches off, wait 10 seconds, switch it on."),
         None,
         (),
+        yes_label=_("Restarted: it still fails"),
+        no_label=_("I could not restart it"),
     ),
     Check(
         "sign_on",
@@ -91,6 +104,8 @@ CHECKS: tuple[Check, ...] = (
                 "Many declined cards in a short time can trigger a risk review; don't retry the same card again and again."
             ),
         ),
+        yes_label=_("Every card fails"),
+        no_label=_("Only some cards fail"),
     ),
     Check(
         "others",

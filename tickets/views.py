@@ -107,7 +107,7 @@ def _screen_step(request: HttpRequest, user: User, report: Report, step: str) ->
 
 def _check_step(request: HttpRequest, user: User, report: Report, step: str) -> HttpResponse:
     check = CHECKS_BY_NAME[step]
-    form = CheckForm(request.POST or None, allow_unknown=check.allow_unknown)
+    form = CheckForm(request.POST or None, choices=check.choices)
     context = _context(report, step, form=form, check=check)
     if request.method == "POST" and form.is_valid():
         report = services.report_update(

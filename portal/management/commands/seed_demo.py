@@ -302,7 +302,7 @@ def _installed_terminals(seeded: _Seeded) -> None:
                     "last_good_txn_at": last_good,
                     "last_seen_at": last_good if working else now - timedelta(hours=2, minutes=n),
                 },
-            )  # fmt: skip
+            )
 
 
 def _spares(seeded: _Seeded, depots: dict[str, Depot]) -> None:
