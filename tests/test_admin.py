@@ -192,9 +192,7 @@ def test_the_user_admin_refuses_a_role_without_its_organisation(admin_client: Cl
         },
     )
     assert response.status_code == 200
-    assert "Merchant roles need a merchant" in str(
-        response.context["adminform"].form.errors
-    )
+    assert "Merchant roles need a merchant" in str(response.context["adminform"].form.errors)
     assert not User.objects.filter(username="newowner").exists()
 
 
