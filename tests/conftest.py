@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -31,9 +31,15 @@ def _english_by_default(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Throttle counters live in the cache; each test starts with none."""
-    cache.clear()
+def _fresh_cache(settings: object) -> None:
+    """Throttle counters live in the cache; each test starts with none.
+
+    A key prefix of its own rather than cache.clear(): in CI the cache is one Redis database
+    shared by the parallel test workers, and clearing it would reset another test's counters.
+    """
+    caches_setting = {name: dict(conf) for name, conf in settings.CACHES.items()}  # type: ignore[attr-defined]
+    caches_setting["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches_setting  # type: ignore[attr-defined]
 
 
 @pytest.fixture
