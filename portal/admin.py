@@ -11,11 +11,13 @@ from typing import Any, ClassVar
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Model, QuerySet
+from django.forms import ModelForm
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import BusinessCalendar, Merchant, Provider, User
+from portal.audit import audit_role_change, stored_role_snapshot
+from portal.models import AuditEntry, BusinessCalendar, Merchant, Provider, User
 
 _ORGANISATION_FIELDS = ("role", "merchant", "provider", "language", "phone")
 
@@ -115,3 +117,35 @@ class PortalUserAdmin(UserAdmin):
         *UserAdmin.add_fieldsets,
         (_("Organisation and role"), {"fields": _ORGANISATION_FIELDS}),
     )
+
+    def save_model(
+        self, request: HttpRequest, obj: User, form: ModelForm[User], change: bool
+    ) -> None:
+        before = stored_role_snapshot(obj) if change else None
+        super().save_model(request, obj, form, change)
+        audit_role_change(user=obj, before=before, actor=request.user, request=request)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ViewOnlyAdmin):
+    """The audit log: operators read it; nobody adds, edits or deletes an entry."""
+
+    list_display = ("at", "action", "actor_name", "target_repr", "ip_address")
+    list_filter = ("action", ("at", admin.DateFieldListFilter), "target_type")
+    list_select_related = ("target_type",)
+    search_fields = ("actor_name", "target_repr", "target_id", "ip_address")
+    date_hierarchy = "at"
+    ordering = ("-at", "-pk")
+    readonly_fields = (
+        "at",
+        "action",
+        "actor",
+        "actor_name",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "ip_address",
+        "user_agent",
+        "details",
+    )
+    fields = readonly_fields

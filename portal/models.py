@@ -10,9 +10,11 @@ from datetime import time
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.access import AccessPaths
@@ -253,3 +255,78 @@ class User(AbstractUser):
     @property
     def organisation(self) -> Merchant | Provider | None:
         return self.merchant or self.provider
+
+
+class AuditEntry(models.Model):
+    """One security-relevant event: who did what to which record, from where. Never edited.
+
+    Written only through `portal.audit`; the admin shows these rows read-only.
+    """
+
+    class Action(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        SIGN_OUT = "sign_out", _("Signed out")
+        TOKEN_CREATED = "token_created", _("API token created")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        ADMIN_ADD = "admin_add", _("Added in the admin")
+        ADMIN_CHANGE = "admin_change", _("Changed in the admin")
+        ADMIN_DELETE = "admin_delete", _("Deleted in the admin")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    # Kept apart from the foreign key so the entry still names someone whose account is gone.
+    actor_name = models.CharField(_("actor's username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    target_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("target type"),
+    )
+    target_id = models.CharField(_("target ID"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["action", "-at"], name="audit_action_at"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    action__in=[
+                        "sign_in",
+                        "sign_in_failed",
+                        "locked_out",
+                        "sign_out",
+                        "token_created",
+                        "role_changed",
+                        "admin_add",
+                        "admin_change",
+                        "admin_delete",
+                    ]
+                ),
+                name="audit_action_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.actor_name or "-"
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {who} {self.action} {self.target_repr}".rstrip()

@@ -8,11 +8,13 @@ See README.md and .env.example for every variable.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from portal.env import (
     env_bool,
@@ -47,7 +49,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",  # django.contrib.admin on the audited site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -92,6 +95,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -288,23 +292,77 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name ("status", "kind", "to") get stable names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "TerminalStatusEnum": "terminals.models.TerminalStatus",
+        "EscalationStatusEnum": "tickets.models.work.EscalationStatus",
+        "VisitStatusEnum": "tickets.models.work.VisitStatus",
+        "AttachmentKindEnum": "tickets.models.Attachment.Kind",
+        "AppealMaterialKindEnum": "tickets.models.MaterialKind",
+    },
 }
 
 # --- Security ------------------------------------------------------------------------------
 
+# A strict Content-Security-Policy on every page: scripts, styles, fonts and images only from
+# this site, nothing inline, no plugins, no framing. The API docs page relaxes it for itself
+# only (portal/api_urls.py). Templates that ever need an inline script give it
+# nonce="{{ csp_nonce }}" (CSP.NONCE below).
+SECURE_CSP: dict[str, list[str] | str] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+if CSP_REPORT_URI := env_str("CSP_REPORT_URI"):
+    SECURE_CSP["report-uri"] = CSP_REPORT_URI
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
-SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG and not TESTING:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000, minimum=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+X_FRAME_OPTIONS = env_choice("X_FRAME_OPTIONS", choices=["DENY", "SAMEORIGIN"], default="DENY")
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Reverse proxies in front of the portal that append to X-Forwarded-For: lock-outs and the audit
+# log then see the caller's address instead of the proxy's (portal.audit.client_ip).
+PROXY_COUNT = env_int("PROXY_COUNT", default=0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "portal.audit.client_ip"
+# DRF's throttles too; left unset, DRF would key them on the whole X-Forwarded-For header,
+# which a client can change on every request.
+REST_FRAMEWORK["NUM_PROXIES"] = PROXY_COUNT
+
+# Production: HTTPS only. `make run` (DEBUG=1) and the tests speak plain HTTP on localhost,
+# where secure cookies would never come back and sign-in would fail.
+_PRODUCTION = not DEBUG and not TESTING
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_PRODUCTION)
+# The container health check calls http://127.0.0.1:8000/health/ from inside.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=_PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=_PRODUCTION)
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", default=31536000 if _PRODUCTION else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+# Only behind a proxy that sets this header itself (and drops the client's): the header a
+# client sends straight to gunicorn must never make plain HTTP look secure.
+if _proxy_ssl_header := env_str("SECURE_PROXY_SSL_HEADER"):
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_ssl_header):
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto; "
+            f"got {_proxy_ssl_header!r}"
+        )
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
+        env_str("SECURE_PROXY_SSL_VALUE", "https"),
+    )
 
 LOGGING = {
     "version": 1,

@@ -53,9 +53,26 @@ def test_it_accepts_a_jpeg_photo():
 
     assert checked.content_type == "image/jpeg"
     assert checked.safe_name == "IMG_0042.jpg"
-    assert checked.content == content
-    assert checked.size == len(content)
-    assert checked.sha256 == hashlib.sha256(content).hexdigest()
+    # Stored as the picture alone, encoded again: same image, not the same bytes.
+    with Image.open(io.BytesIO(checked.content)) as stored, Image.open(io.BytesIO(content)) as sent:
+        assert (stored.format, stored.size) == ("JPEG", sent.size)
+    assert checked.size == len(checked.content)
+    assert checked.sha256 == hashlib.sha256(checked.content).hexdigest()
+
+
+def test_a_photo_loses_its_gps_position_and_comments():
+    picture = Image.new("RGB", (32, 24), "white")
+    exif = Image.Exif()
+    exif[0x8825] = {2: (31.0, 14.0, 0.0), 4: (121.0, 28.0, 0.0)}  # GPSInfo: Shanghai
+    sent = io.BytesIO()
+    picture.save(sent, "JPEG", exif=exif, comment=b"shop at 1 Nanjing Road")
+    assert b"Nanjing" in sent.getvalue()
+
+    checked = checked_upload(upload("shop.jpg", sent.getvalue(), "image/jpeg"))
+
+    assert b"Nanjing" not in checked.content
+    with Image.open(io.BytesIO(checked.content)) as stored:
+        assert not stored.getexif().get_ifd(0x8825)
 
 
 def test_it_accepts_a_png_screenshot():

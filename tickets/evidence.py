@@ -4,6 +4,12 @@ A merchant's photo of the screen, a receipt or a provider's notice is kept only 
 is a JPEG, PNG or PDF, is not empty and not over `settings.UPLOAD_MAX_BYTES`. The name the
 merchant gave is kept for display only, cleaned and with the extension of the real type; the
 file is stored under a random name (`storage_name`).
+
+Images are decoded and encoded again, so what is stored is only the picture: nothing hidden
+after its end or in its metadata (comments, EXIF with the shop's GPS position) survives.
+A PDF is kept as sent, but refused if it carries active content (scripts, launch actions,
+embedded files, forms) anywhere, including inside compressed object streams, or if it is
+encrypted and so cannot be inspected.
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ import re
 import unicodedata
 import uuid
 import warnings
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageOps
 
 from portal.errors import DomainError
 
@@ -31,6 +38,17 @@ JPEG_SIGNATURE = b"\xff\xd8\xff"
 PDF_SIGNATURE = b"%PDF-"
 # Readers look for the end-of-file marker within the last kilobyte (PDF 1.7, annex H).
 PDF_EOF_WINDOW = 1024
+
+# Keys that make a PDF do something rather than show something (ISO 32000-1, 12.6, 13.6, 7.11).
+PDF_ACTIVE_KEYS = re.compile(
+    rb"/(JavaScript|JS|OpenAction|AA|Launch|EmbeddedFiles?|RichMedia|XFA|GoToR|SubmitForm|ImportData)"
+    rb"(?=[\s/<>\[\]()%{}]|$)"
+)
+PDF_ENCRYPTED = re.compile(rb"/Encrypt(?=[\s/<>\[\]()%{}]|$)")
+PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+# Inflating compressed streams to inspect them stops here (a zip bomb guard).
+PDF_INFLATE_LIMIT = 64 * 1024 * 1024
 
 # A phone photo is 12-50 megapixels. Past this an image costs more memory to check than a
 # web worker should spend, and it is far more likely a decompression bomb than evidence.
@@ -65,6 +83,8 @@ def checked_upload(upload: UploadedFile) -> CheckedFile:
     """The upload as a CheckedFile, or a DomainError (field "file") that says what is wrong."""
     content = _read_capped(upload)
     content_type = sniffed_type(content)
+    if content_type in (JPEG, PNG):
+        content = _reencoded(content, "JPEG" if content_type == JPEG else "PNG")
     return CheckedFile(
         content=content,
         content_type=content_type,
@@ -90,6 +110,7 @@ def sniffed_type(content: bytes) -> str:
     if content.startswith(PDF_SIGNATURE):
         if b"%%EOF" not in content[-PDF_EOF_WINDOW:]:
             raise DomainError(_("This PDF is incomplete or damaged."), field="file")
+        _check_pdf(content)
         return PDF
     raise DomainError(_("This file is not a JPEG, PNG or PDF."), field="file")
 
@@ -106,7 +127,8 @@ def safe_name(name: str, extension: str) -> str:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = UNSAFE_NAME_CHARACTERS.sub("_", stem)
     stem = re.sub(r"\.{2,}", ".", re.sub(r"\s+", " ", stem)).strip(" ._")
-    if stem.casefold().split(".")[0] in WINDOWS_RESERVED_NAMES:
+    # NFKC folds look-alikes such as COM¹ (superscript one), which Windows also reserves.
+    if unicodedata.normalize("NFKC", stem).casefold().split(".")[0] in WINDOWS_RESERVED_NAMES:
         stem = ""
     stem = stem[: NAME_MAX_LENGTH - len(extension) - 1].rstrip(" .")
     return f"{stem or 'evidence'}.{extension}"
@@ -164,6 +186,58 @@ def _check_image(content: bytes, image_format: str) -> None:
             % {"format": image_format},
             field="file",
         ) from None
+
+
+def _reencoded(content: bytes, image_format: str) -> bytes:
+    """The picture alone: decoded, turned upright, encoded again without metadata."""
+    with Image.open(io.BytesIO(content), formats=[image_format]) as original:
+        picture = ImageOps.exif_transpose(original)
+        picture.info = {}  # no comments, EXIF, text chunks or other passengers
+        out = io.BytesIO()
+        if image_format == "JPEG":
+            picture.convert("RGB").save(out, "JPEG", quality=90)
+        else:
+            picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def _check_pdf(content: bytes) -> None:
+    """Refuse a PDF with active content anywhere, or one that cannot be inspected.
+
+    Names may be written with #xx escapes (/J#61vaScript), and objects may sit inside
+    compressed object streams; both are undone before looking.
+    """
+    if PDF_ENCRYPTED.search(content):
+        raise DomainError(
+            _("This PDF is encrypted, so it cannot be checked; send it without a password."),
+            field="file",
+        )
+    budget = PDF_INFLATE_LIMIT
+    for part in _pdf_parts(content):
+        budget -= len(part)
+        if budget < 0:
+            raise DomainError(_("This PDF is too complex to check."), field="file")
+        decoded = PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), part)
+        if PDF_ACTIVE_KEYS.search(decoded):
+            raise DomainError(
+                _(
+                    "This PDF contains scripts, actions or embedded files. Send a plain PDF, "
+                    "or a photo of the document."
+                ),
+                field="file",
+            )
+
+
+def _pdf_parts(content: bytes) -> list[bytes]:
+    """The file itself and every compressed stream in it that inflates."""
+    parts = [content]
+    for match in PDF_STREAM.finditer(content):
+        inflater = zlib.decompressobj()
+        try:
+            parts.append(inflater.decompress(match.group(1).strip(), PDF_INFLATE_LIMIT))
+        except zlib.error:
+            continue  # not Flate-encoded (an image, say): it holds no PDF objects to hide in
+    return parts
 
 
 def _too_many_pixels() -> DomainError:
