@@ -1,6 +1,8 @@
-"""Django admin for the registry: models of terminal, depots, terminals and their history.
+"""Django admin for the registry and the pool: models of terminal, depots and their minimum
+stock, pool policies, terminals and their history, backup allocations and repair orders.
 
-A terminal's status is read-only here; it moves only through `terminal_set_status`.
+Statuses are read-only here; they move only through the services (`terminal_set_status`,
+the allocation steps), so the pages and the API keep one transition table each.
 """
 
 from __future__ import annotations
@@ -11,7 +13,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin import HistoryInline, ViewOnlyAdmin
-from terminals.models import Depot, Terminal, TerminalEvent, TerminalModel
+from terminals.models import (
+    Allocation,
+    Depot,
+    DepotStockLevel,
+    PoolPolicy,
+    RepairOrder,
+    Terminal,
+    TerminalEvent,
+    TerminalModel,
+)
 
 
 @admin.register(TerminalModel)
@@ -30,11 +41,18 @@ class TerminalModelAdmin(admin.ModelAdmin):
     search_fields = ("manufacturer", "name", "family")
 
 
+class DepotStockLevelInline(admin.TabularInline):
+    model = DepotStockLevel
+    extra = 1
+    autocomplete_fields = ("model",)
+
+
 @admin.register(Depot)
 class DepotAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "region", "spares_in_stock", "address")
     list_filter = ("region",)
     search_fields = ("code", "name", "address")
+    inlines = (DepotStockLevelInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Depot]:
         in_stock = Q(terminals__is_spare=True, terminals__status=Terminal.Status.IN_STOCK)
@@ -68,7 +86,7 @@ class TerminalAdmin(admin.ModelAdmin):
     list_select_related = ("model", "provider", "merchant", "depot")
     search_fields = ("serial_number", "tid", "sim_iccid", "merchant__mid", "merchant__name")
     autocomplete_fields = ("provider", "merchant", "depot", "model")
-    readonly_fields = ("status", "created_at", "updated_at")
+    readonly_fields = ("status", "tested_at", "test_passed", "created_at", "updated_at")
     inlines = (TerminalEventInline,)
 
 
@@ -79,3 +97,37 @@ class TerminalEventAdmin(ViewOnlyAdmin):
     list_select_related = ("terminal__model", "actor")
     search_fields = ("terminal__serial_number", "terminal__tid")
     date_hierarchy = "at"
+
+
+@admin.register(DepotStockLevel)
+class DepotStockLevelAdmin(admin.ModelAdmin):
+    list_display = ("depot", "model", "minimum")
+    list_filter = ("depot",)
+    list_select_related = ("depot", "model")
+    autocomplete_fields = ("depot", "model")
+
+
+@admin.register(PoolPolicy)
+class PoolPolicyAdmin(admin.ModelAdmin):
+    list_display = ("provider", "require_same_family", "auto_backup")
+    list_select_related = ("provider",)
+    autocomplete_fields = ("provider",)
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ViewOnlyAdmin):
+    """Read-only: the steps are taken on the allocation pages, through the services."""
+
+    list_display = ("reference", "status", "merchant", "spare", "depot", "requested_at")
+    list_filter = ("status", "depot")
+    list_select_related = ("merchant", "spare__model", "depot")
+    search_fields = ("reference", "merchant__mid", "spare__serial_number")
+    date_hierarchy = "requested_at"
+
+
+@admin.register(RepairOrder)
+class RepairOrderAdmin(ViewOnlyAdmin):
+    list_display = ("__str__", "terminal", "outcome", "opened_at", "closed_at")
+    list_filter = ("outcome",)
+    list_select_related = ("terminal__model",)
+    search_fields = ("terminal__serial_number",)

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from terminals.forms import FirmwareForm, TestForm
+from terminals.readiness import not_ready_reasons
 from terminals.selectors import terminal_get, terminal_list
 
 
@@ -18,6 +22,8 @@ def terminal_index(request: HttpRequest) -> HttpResponse:
 def terminal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     terminal = terminal_get(user=request.user, pk=pk)
     history = terminal.events.select_related("actor")[:50]
-    return render(
-        request, "terminals/terminal_detail.html", {"terminal": terminal, "history": history}
-    )
+    context: dict[str, Any] = {"terminal": terminal, "history": history}
+    if terminal.is_spare and not request.user.is_merchant_user:  # type: ignore[union-attr]
+        context["not_ready_reasons"] = not_ready_reasons(terminal)
+        context["test_form"], context["firmware_form"] = TestForm(), FirmwareForm()
+    return render(request, "terminals/terminal_detail.html", context)

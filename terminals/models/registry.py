@@ -144,6 +144,8 @@ class Terminal(models.Model):
     last_sign_on_at = models.DateTimeField(_("last sign-on"), null=True, blank=True)
     last_good_txn_at = models.DateTimeField(_("last good transaction"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    tested_at = models.DateTimeField(_("last functional test"), null=True, blank=True)
+    test_passed = models.BooleanField(_("last functional test passed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -175,6 +177,12 @@ class Terminal(models.Model):
         indexes = [
             models.Index(fields=["merchant", "status"], name="terminal_merchant_status"),
             models.Index(fields=["provider", "is_spare", "status"], name="terminal_provider_pool"),
+            # The allocator walks one depot's in-stock spares in key order (see allocate_backup).
+            models.Index(
+                fields=["depot", "id"],
+                condition=Q(is_spare=True, status="in_stock"),
+                name="terminal_spare_in_stock",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -187,6 +195,11 @@ class TerminalEvent(models.Model):
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("Registered")
         STATUS_CHANGED = "status_changed", _("Status changed")
+        TESTED = "tested", _("Functional test")
+        FIRMWARE_UPDATED = "firmware_updated", _("Firmware updated")
+        IMPORTED = "imported", _("Updated by import")
+        BACKUP = "backup", _("Backup allocation")
+        REPAIR = "repair", _("Repair (RMA)")
 
     access: ClassVar[AccessPaths] = AccessPaths(
         merchant="terminal__merchant", provider="terminal__provider"
