@@ -199,7 +199,7 @@ def test_an_allowed_ticket_move_writes_an_event_with_actor_and_reason(
 def test_a_refused_ticket_move_raises_a_conflict_and_changes_nothing(
     ticket: Ticket, agent: Any
 ) -> None:
-    ticket_transition(ticket=ticket, to=Status.RESOLVED, actor=agent)
+    ticket_transition(ticket=ticket, to=Status.RESOLVED, actor=agent, reason="Fixed")
     ticket_transition(ticket=ticket, to=Status.CLOSED, actor=agent)
     events_before = ticket.events.count()
     with pytest.raises(ConflictError):

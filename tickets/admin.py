@@ -12,14 +12,22 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin import HistoryInline, ViewOnlyAdmin
 from tickets.models import (
+    AppealCase,
+    AppealDecision,
+    AppealMaterial,
     Attachment,
+    ClockInterval,
     Comment,
+    EngineerVisit,
+    Escalation,
     Report,
     ResponseCode,
     ScreenMessagePattern,
+    SlaPolicy,
     Ticket,
     TicketEvent,
     TicketSequence,
+    TicketSla,
 )
 
 
@@ -76,6 +84,77 @@ class TicketAdmin(ViewOnlyAdmin):
     )
     date_hierarchy = "created_at"
     inlines = (TicketEventInline, CommentInline)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Time targets are data: admins set the defaults and a provider's own contract terms.
+
+    Changing a policy applies to tickets opened (or re-prioritised) afterwards; a ticket keeps
+    the targets it was given.
+    """
+
+    list_display = (
+        "priority",
+        "provider",
+        "first_response",
+        "restore",
+        "resolution",
+        "business_hours",
+    )
+    list_filter = ("provider", "priority")
+    list_select_related = ("provider",)
+
+
+@admin.register(TicketSla)
+class TicketSlaAdmin(ViewOnlyAdmin):
+    list_display = ("ticket", "target", "allowed", "due_at", "met_at", "breached_at")
+    list_filter = ("target",)
+    list_select_related = ("ticket",)
+    search_fields = ("ticket__reference",)
+
+
+@admin.register(ClockInterval)
+class ClockIntervalAdmin(ViewOnlyAdmin):
+    list_display = ("ticket", "started_at", "ended_at")
+    list_select_related = ("ticket",)
+    search_fields = ("ticket__reference",)
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ViewOnlyAdmin):
+    list_display = ("ticket", "team", "party", "status", "respond_by", "external_reference")
+    list_filter = ("status", "team", "party")
+    list_select_related = ("ticket",)
+    search_fields = ("ticket__reference", "external_reference")
+
+
+@admin.register(EngineerVisit)
+class EngineerVisitAdmin(ViewOnlyAdmin):
+    list_display = ("ticket", "engineer", "window_start", "window_end", "status", "outcome")
+    list_filter = ("status", "outcome")
+    list_select_related = ("ticket", "engineer")
+    search_fields = ("ticket__reference", "engineer__username")
+
+
+@admin.register(AppealCase)
+class AppealCaseAdmin(ViewOnlyAdmin):
+    list_display = ("ticket", "merchant", "provider", "status", "attempts", "deadline")
+    list_filter = ("status", "provider")
+    list_select_related = ("ticket", "merchant", "provider")
+    search_fields = ("ticket__reference", "merchant__mid", "merchant__name")
+
+
+@admin.register(AppealMaterial)
+class AppealMaterialAdmin(ViewOnlyAdmin):
+    list_display = ("case", "kind", "added_by", "added_at")
+    list_filter = ("kind",)
+
+
+@admin.register(AppealDecision)
+class AppealDecisionAdmin(ViewOnlyAdmin):
+    list_display = ("case", "attempt", "decision", "decided_by", "decided_at")
+    list_filter = ("decision",)
 
 
 @admin.register(TicketEvent)

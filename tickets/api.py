@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.http import FileResponse
 from django.utils.translation import get_language
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -16,9 +15,12 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from portal.models import User
-from terminals.selectors import terminal_list
+from terminals.api import AllocationOutputSerializer
+from terminals.selectors import allocation_get, terminal_list
 from tickets import selectors, services, triage
-from tickets.models import Attachment, Cause, Comment, Priority, Scheme, Status, Ticket
+from tickets.filters import QUEUE_ORDERING, TicketFilter
+from tickets.models import Attachment, Comment, Scheme, SlaTarget, Status, Ticket
+from tickets.services import assignment, backup, sla
 
 
 class TicketOutputSerializer(serializers.ModelSerializer[Ticket]):
@@ -33,8 +35,32 @@ class TicketOutputSerializer(serializers.ModelSerializer[Ticket]):
         mid = serializers.CharField()
         name = serializers.CharField()
 
+        class Meta:
+            ref_name = "TicketMerchant"
+
+    class SlaTargetSerializer(serializers.Serializer[Any]):
+        target = serializers.ChoiceField(choices=SlaTarget.choices)
+        name = serializers.CharField(source="label", help_text="The target's name, translated.")
+        allowed_minutes = serializers.SerializerMethodField(
+            help_text="Working minutes allowed by the policy (of the provider's calendar)."
+        )
+        due_at = serializers.DateTimeField(
+            allow_null=True, help_text="Empty while the clock is paused."
+        )
+        met_at = serializers.DateTimeField(allow_null=True)
+        breached_at = serializers.DateTimeField(allow_null=True)
+        state = serializers.ChoiceField(
+            choices=["met", "breached", "paused", "due_soon", "on_track"]
+        )
+
+        def get_allowed_minutes(self, view: sla.TargetView) -> int:
+            return int(view.allowed.total_seconds() // 60)
+
     terminal = TerminalSerializer()
     merchant = MerchantSerializer()
+    sla = serializers.SerializerMethodField(
+        help_text="Each time target: due time on the provider's business calendar and state."
+    )
     triage_reason = serializers.SerializerMethodField()
     advice = serializers.SerializerMethodField(help_text="What the merchant should do now.")
     assignee = serializers.CharField(source="assignee.username", allow_null=True, default=None)
@@ -53,39 +79,28 @@ class TicketOutputSerializer(serializers.ModelSerializer[Ticket]):
             "triage_reason",
             "advice",
             "assignee",
+            "level",
+            "sla",
+            "sla_due_at",
             "created_at",
             "updated_at",
+            "first_response_at",
+            "restored_at",
             "resolved_at",
+            "closed_at",
         ]
+        read_only_fields = fields
+
+    @extend_schema_field(SlaTargetSerializer(many=True))
+    def get_sla(self, ticket: Ticket) -> list[dict[str, Any]]:
+        views = sla.sla_view(list(ticket.sla_targets.all()))
+        return self.SlaTargetSerializer(views, many=True).data  # type: ignore[return-value]
 
     def get_triage_reason(self, ticket: Ticket) -> str:
         return triage.reason_for(ticket.triage_rule, default=ticket.triage_reason)
 
     def get_advice(self, ticket: Ticket) -> str:
         return triage.action_advice(ticket.recommended_action, get_language() or "en")
-
-
-class TicketFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
-    cause = django_filters.MultipleChoiceFilter(choices=Cause.choices)
-    terminal = django_filters.NumberFilter(field_name="terminal_id")
-    assignee = django_filters.CharFilter(
-        method="filter_assignee", help_text="me, none, or a user id"
-    )
-
-    class Meta:
-        model = Ticket
-        fields = ["status", "priority", "cause", "terminal", "assignee"]
-
-    def filter_assignee(self, queryset: Any, name: str, value: str) -> Any:
-        if value == "me":
-            return queryset.filter(assignee=self.request.user)
-        if value == "none":
-            return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        raise serializers.ValidationError({"assignee": ["Use me, none, or a user id."]})
 
 
 class ReportInputSerializer(serializers.Serializer[Any]):
@@ -111,7 +126,7 @@ class TicketListApi(generics.ListAPIView[Ticket]):
 
     serializer_class = TicketOutputSerializer
     filterset_class = TicketFilter
-    ordering_fields = ["created_at", "updated_at", "priority", "status", "reference"]
+    ordering_fields = QUEUE_ORDERING
     ordering = ["-created_at"]
 
     def get_queryset(self) -> Any:
@@ -145,6 +160,176 @@ class TicketDetailApi(generics.RetrieveAPIView[Ticket]):
 
     def get_queryset(self) -> Any:
         return selectors.ticket_list(user=self.request.user)
+
+
+class TransitionInputSerializer(serializers.Serializer[Any]):
+    to = serializers.ChoiceField(choices=Status.choices)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TransitionsSerializer(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=Status.choices)
+    allowed = serializers.ListField(
+        child=serializers.ChoiceField(choices=Status.choices),
+        help_text="The statuses the caller may move the ticket to now.",
+    )
+
+
+class TransitionApi(APIView):
+    """`GET|POST /api/v1/tickets/{id}/transitions/`: where the ticket may go, and moving it.
+
+    Merchants may only confirm a resolution (`closed`) or reopen (`in_progress`, within the
+    reopen window); staff move along the transition table. An illegal move answers 409.
+    """
+
+    @extend_schema(responses={200: TransitionsSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_get(user=request.user, pk=pk)
+        user: User = request.user  # type: ignore[assignment]
+        allowed = services.allowed_moves(ticket, user)
+        return Response({"status": ticket.status, "allowed": allowed})
+
+    @extend_schema(
+        request=TransitionInputSerializer,
+        responses={
+            200: TicketOutputSerializer,
+            400: OpenApiResponse(description="Unknown status or a missing reason"),
+            409: OpenApiResponse(description="The transition table does not allow this move"),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_get(user=request.user, pk=pk)
+        data = TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        services.ticket_transition(ticket=ticket, actor=user, **data.validated_data)
+        ticket = selectors.ticket_get(user=user, pk=pk)
+        return Response(TicketOutputSerializer(ticket).data)
+
+
+class AssignmentInputSerializer(serializers.Serializer[Any]):
+    assignee = serializers.CharField(
+        allow_null=True,
+        help_text='"me", a user id of the provider\'s staff, or null to unassign.',
+    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+def _assignee(user: User, value: str | None) -> User | None:
+    if value is None or value == "":
+        return None
+    if value == "me":
+        return user
+    found = (
+        User.objects.filter(pk=int(value), provider_id=user.provider_id).first()
+        if value.isdigit() and user.provider_id
+        else None
+    )
+    if found is None:
+        raise serializers.ValidationError({"assignee": ["No such colleague."]})
+    return found
+
+
+class AssignmentApi(APIView):
+    """`POST /api/v1/tickets/{id}/assignment/`: claim (`"me"`), assign or unassign (staff)."""
+
+    @extend_schema(request=AssignmentInputSerializer, responses={200: TicketOutputSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_get(user=request.user, pk=pk)
+        data = AssignmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        services.require_staff(user)
+        assignment.ticket_assign(
+            ticket=ticket,
+            actor=user,
+            assignee=_assignee(user, data.validated_data["assignee"]),
+            reason=data.validated_data["reason"],
+        )
+        return Response(TicketOutputSerializer(selectors.ticket_get(user=user, pk=pk)).data)
+
+
+class BulkInputSerializer(serializers.Serializer[Any]):
+    tickets = serializers.ListField(
+        child=serializers.IntegerField(), min_length=1, max_length=assignment.MAX_BULK
+    )
+    action = serializers.ChoiceField(choices=["assign", "transition"])
+    assignee = serializers.CharField(
+        required=False, allow_null=True, default=None, help_text='For assign: "me", an id or null.'
+    )
+    to = serializers.ChoiceField(
+        choices=Status.choices, required=False, help_text="For transition."
+    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["action"] == "transition" and not attrs.get("to"):
+            raise serializers.ValidationError({"to": ["Say which status to move the tickets to."]})
+        return attrs
+
+
+class BulkResultSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    ok = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class BulkOutputSerializer(serializers.Serializer[Any]):
+    results = BulkResultSerializer(many=True)
+
+
+class BulkApi(APIView):
+    """`POST /api/v1/tickets/bulk/`: assign or move many tickets; each ticket's outcome reported.
+
+    Runs the same services as the single actions in one transaction; a refused ticket is
+    reported with the reason and changes nothing, the others are applied.
+    """
+
+    @extend_schema(request=BulkInputSerializer, responses={200: BulkOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = BulkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        services.require_staff(user)
+        values = data.validated_data
+        if values["action"] == "assign":
+            results = assignment.bulk_assign(
+                actor=user,
+                ticket_ids=values["tickets"],
+                assignee=_assignee(user, values["assignee"]),
+            )
+        else:
+            results = assignment.bulk_transition(
+                actor=user, ticket_ids=values["tickets"], to=values["to"], reason=values["reason"]
+            )
+        return Response(BulkOutputSerializer({"results": results}).data)
+
+
+class BackupApi(APIView):
+    """`POST /api/v1/tickets/{id}/backup/`: lend a backup terminal for the ticket's terminal.
+
+    Provider staff and operator admins. 201 with a new allocation (reserved, or waiting when
+    no ready spare fits); asking again while it is open answers 200 with the same one.
+    """
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: AllocationOutputSerializer,
+            201: AllocationOutputSerializer,
+            409: OpenApiResponse(description="The ticket is resolved or closed"),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_get(user=request.user, pk=pk)
+        user: User = request.user  # type: ignore[assignment]
+        allocation, created = backup.ticket_request_backup(ticket=ticket, actor=user)
+        allocation = allocation_get(user=user, pk=allocation.pk)
+        return Response(
+            AllocationOutputSerializer(allocation).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class CommentSerializer(serializers.ModelSerializer[Comment]):

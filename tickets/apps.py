@@ -7,6 +7,9 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Incidents")
 
     def ready(self) -> None:
+        from terminals.signals import allocation_changed
         from tickets import panels
+        from tickets.services.backup import on_allocation_changed
 
         panels.register()
+        allocation_changed.connect(on_allocation_changed, dispatch_uid="tickets-backup-steps")

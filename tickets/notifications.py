@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from portal.access import visible_to
 from portal.models import Role, User
@@ -126,7 +127,13 @@ def ticket_url(ticket: Ticket) -> str:
 
 
 def _ticket_context(ticket: Ticket) -> dict[str, Any]:
-    return {"ticket": ticket, "url": ticket_url(ticket), "hotline": ticket.provider.hotline}
+    due = {sla.target: sla.due_at for sla in ticket.sla_targets.all() if sla.met_at is None}
+    return {
+        "ticket": ticket,
+        "url": ticket_url(ticket),
+        "hotline": ticket.provider.hotline,
+        "due": due,
+    }
 
 
 def _response_code(ticket: Ticket) -> ResponseCode | None:
@@ -168,7 +175,10 @@ def _render_all(kind: str, recipients: Iterable[Recipient], context: dict[str, A
 def _render(kind: str, recipient: Recipient, context: dict[str, Any]) -> Email:
     language = recipient.language
     context = {**context, "recipient_name": recipient.name}
-    with translation.override(language):
+    ticket = context.get("ticket")
+    zone = ticket.provider.calendar.timezone if isinstance(ticket, Ticket) else settings.TIME_ZONE
+    # Times are written in the provider's time zone, the one its business hours are kept in.
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
         subject = render_to_string(f"emails/{kind}.subject.{language}.txt", context)
         body = render_to_string(f"emails/{kind}.body.{language}.txt", context)
     return Email(

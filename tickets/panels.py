@@ -44,3 +44,18 @@ def register() -> None:
         Panel("my_open_tickets", "tickets/panels/my_open_tickets.html", my_open_tickets, 10)
     )
     register_panel(Panel("queue_counts", "tickets/panels/queue_counts.html", queue_counts, 5))
+
+
+# --- Escalation and field service: the field engineer's visits today -------------------------
+
+
+def my_visits_today(user: User) -> dict[str, Any] | None:
+    from portal.models import Role
+    from tickets.services.visits import visits_today
+
+    if user.role != Role.PROVIDER_FIELD:
+        return None
+    return {"visits": list(visits_today(user=user)[:20])}
+
+
+register_panel(Panel("my_visits_today", "tickets/work/panel_my_visits.html", my_visits_today, 4))

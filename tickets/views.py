@@ -15,9 +15,11 @@ from django.views.decorators.http import require_POST
 
 from portal.errors import DomainError
 from portal.models import User
-from tickets import selectors, services, triage
+from terminals.selectors import allocation_for_reference
+from tickets import queue_views, selectors, services, triage
 from tickets.api import attachment_response
 from tickets.forms import (
+    AssignForm,
     CheckForm,
     CommentForm,
     DescriptionForm,
@@ -26,8 +28,9 @@ from tickets.forms import (
     ScreenForm,
     TerminalForm,
 )
-from tickets.models import Report
+from tickets.models import Report, Status
 from tickets.selfcheck import CHECKS_BY_NAME, STEP_ORDER, next_step, previous_step
+from tickets.services import sla
 
 
 def _merchant(request: HttpRequest) -> User:
@@ -180,6 +183,9 @@ def report_deflected(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_index(request: HttpRequest) -> HttpResponse:
     from django.core.paginator import Paginator
 
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_provider_staff or user.is_operator_admin:
+        return queue_views.queue(request, user)
     tickets = selectors.ticket_list(user=request.user).order_by("-created_at")
     page = Paginator(tickets, 25).get_page(request.GET.get("page"))
     return render(request, "tickets/ticket_list.html", {"page": page})
@@ -190,7 +196,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.ticket_get(user=request.user, pk=pk)
     user: User = request.user  # type: ignore[assignment]
     language = get_language() or "en"
-    context = {
+    context: dict[str, Any] = {
         "ticket": ticket,
         "events": selectors.event_list(user=user, ticket=ticket),
         "comments": selectors.comment_list(user=user, ticket=ticket),
@@ -201,7 +207,15 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "comment_form": CommentForm(),
         "override_form": OverrideForm(initial={"cause": ticket.cause, "priority": ticket.priority}),
         "is_staff_user": selectors.sees_internal(user),
+        "sla": sla.sla_view(list(ticket.sla_targets.all())),
+        "backup": allocation_for_reference(user=user, reference=ticket.reference),
+        "moves": [(to, Status(to).label) for to in services.allowed_moves(ticket, user)],
     }
+    if context["is_staff_user"]:
+        context["assign_form"] = AssignForm(
+            initial={"assignee": ticket.assignee_id},
+            colleagues=queue_views.colleagues(user, ticket.provider_id),
+        )
     return render(request, "tickets/ticket_detail.html", context)
 
 

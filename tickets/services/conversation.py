@@ -13,7 +13,9 @@ from portal.errors import DomainError
 from portal.models import User
 from tickets.evidence import checked_upload, storage_name
 from tickets.masking import mask_card_numbers
-from tickets.models import Attachment, Comment, Report, Ticket, TicketEvent
+from tickets.models import Attachment, Comment, Report, Status, Ticket, TicketEvent
+from tickets.services import sla
+from tickets.services.lifecycle import ticket_transition
 from tickets.tasks import notify_on_commit
 
 MAX_COMMENT_LENGTH = 5000
@@ -46,6 +48,17 @@ def comment_add(*, ticket: Ticket, author: User, body: str, internal: bool = Fal
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=comment.created_at)
     if not internal:
         notify_on_commit("reply", comment.pk)
+        waiting = Ticket.objects.filter(pk=ticket.pk, status=Status.WAITING_ON_MERCHANT)
+        if author.is_merchant_user and waiting.exists():
+            # The merchant answered what staff asked: the ticket is the provider's turn again.
+            ticket_transition(
+                ticket=ticket,
+                to=Status.IN_PROGRESS,
+                actor=author,
+                reason=_("The merchant replied."),
+            )
+        else:
+            sla.sla_record_first_response(ticket, author, at=comment.created_at)
     return comment
 
 

@@ -16,6 +16,8 @@ from terminals.models import Terminal
 from tickets import triage
 from tickets.masking import mask_card_numbers
 from tickets.models import Attachment, Priority, Report, Scheme, Ticket, TicketEvent
+from tickets.services.appeals import appeal_open_if_risk_freeze
+from tickets.services.backup import request_backup_if_recommended
 from tickets.services.lifecycle import ticket_create
 from tickets.tasks import notify_on_commit
 
@@ -138,6 +140,10 @@ def report_file(*, report: Report, actor: User) -> Ticket:
         reason=reason_en,
         data={"rule": outcome.rule, "cause": outcome.cause, "priority": outcome.priority},
     )
+    # A risk freeze opens its appeal case at once, with the checklist of materials.
+    appeal_open_if_risk_freeze(ticket, locked.reporter)
+    # A broken terminal gets a backup at once where the provider lends automatically.
+    request_backup_if_recommended(ticket)
     notify_on_commit("filed", ticket.pk)
     if ticket.priority == Priority.P1:
         notify_on_commit("p1", ticket.pk)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
@@ -12,23 +15,86 @@ from portal.errors import ConflictError, DomainError
 from portal.models import User
 from terminals.models import Terminal
 from tickets.models import Action, Cause, Priority, Status, Ticket, TicketEvent, TicketSequence
+from tickets.services import sla
 from tickets.tasks import notify_on_commit
 
-# The one table of ticket status moves: from → the statuses it may go to.
-TICKET_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset(
-        {Status.IN_PROGRESS, Status.WAITING_ON_MERCHANT, Status.ESCALATED, Status.RESOLVED}
-    ),
-    Status.IN_PROGRESS: frozenset({Status.WAITING_ON_MERCHANT, Status.ESCALATED, Status.RESOLVED}),
-    Status.WAITING_ON_MERCHANT: frozenset({Status.IN_PROGRESS, Status.RESOLVED}),
-    Status.ESCALATED: frozenset({Status.IN_PROGRESS, Status.RESOLVED}),
-    Status.RESOLVED: frozenset({Status.IN_PROGRESS, Status.CLOSED}),
-    Status.CLOSED: frozenset(),
+STAFF, MERCHANT, SYSTEM = "staff", "merchant", "system"
+_S, _M, _SYS = frozenset({STAFF}), frozenset({MERCHANT}), frozenset({SYSTEM})
+
+# The one table of ticket status moves: from → {to: who may make that move}.
+# Staff are provider staff and operator admins; the system is the workers' sweeps.
+# Merchants only reply (which brings a waiting ticket back), confirm a resolution or reopen.
+TICKET_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
+    Status.NEW: {
+        Status.IN_PROGRESS: _S,
+        Status.WAITING_ON_MERCHANT: _S,
+        Status.ESCALATED: _S,
+        Status.RESOLVED: _S,
+    },
+    Status.IN_PROGRESS: {
+        Status.WAITING_ON_MERCHANT: _S,
+        Status.ESCALATED: _S,
+        Status.RESOLVED: _S,
+    },
+    Status.WAITING_ON_MERCHANT: {
+        Status.IN_PROGRESS: _S | _M | _SYS,  # the merchant answered
+        Status.ESCALATED: _S,
+        Status.RESOLVED: _S | _SYS,  # no answer after the last reminder
+    },
+    Status.ESCALATED: {
+        Status.IN_PROGRESS: _S | _SYS,
+        Status.WAITING_ON_MERCHANT: _S,
+        Status.RESOLVED: _S,
+    },
+    Status.RESOLVED: {
+        Status.IN_PROGRESS: _S | _M,  # reopened; a merchant only within the reopen window
+        Status.CLOSED: _S | _M | _SYS,  # confirmed, or nobody reopened within the window
+    },
+    Status.CLOSED: {},
+}
+
+# Moves that need a reason in words, by who makes them.
+REASON_REQUIRED: dict[tuple[str, str], frozenset[str]] = {
+    (Status.RESOLVED, Status.IN_PROGRESS): _S | _M,
+    (Status.NEW, Status.RESOLVED): _S,
+    (Status.IN_PROGRESS, Status.RESOLVED): _S,
+    (Status.ESCALATED, Status.RESOLVED): _S,
+    (Status.WAITING_ON_MERCHANT, Status.RESOLVED): _S,
 }
 
 
-def ticket_can_move(from_status: str, to_status: str) -> bool:
-    return to_status in TICKET_TRANSITIONS.get(from_status, frozenset())
+def who(actor: User | None) -> str:
+    """Which column of the transition table an actor is in."""
+    if actor is None:
+        return SYSTEM
+    if actor.is_merchant_user:
+        return MERCHANT
+    if actor.is_provider_staff or actor.is_operator_admin:
+        return STAFF
+    raise PermissionDenied(_("This account cannot change tickets."))
+
+
+def ticket_can_move(from_status: str, to_status: str, by: str | None = None) -> bool:
+    """Whether the table allows the move (for `by`: staff, merchant or system; else anyone)."""
+    allowed = TICKET_TRANSITIONS.get(from_status, {}).get(to_status)
+    return allowed is not None and (by is None or by in allowed)
+
+
+def allowed_moves(ticket: Ticket, actor: User | None) -> list[str]:
+    """The statuses this actor may move the ticket to now (what pages offer as buttons)."""
+    by = who(actor)
+    moves = [to for to, allowed in TICKET_TRANSITIONS[ticket.status].items() if by in allowed]
+    if by == MERCHANT and ticket.status == Status.RESOLVED and not _within_reopen_window(ticket):
+        moves = [to for to in moves if to != Status.IN_PROGRESS]
+    return moves
+
+
+def reopen_window() -> timedelta:
+    return timedelta(days=getattr(settings, "TICKET_REOPEN_DAYS", 7))
+
+
+def _within_reopen_window(ticket: Ticket) -> bool:
+    return ticket.resolved_at is not None and timezone.now() <= ticket.resolved_at + reopen_window()
 
 
 def _next_reference(year: int) -> str:
@@ -70,6 +136,7 @@ def ticket_create(
     TicketEvent.objects.create(
         ticket=ticket, actor=reporter, kind=TicketEvent.Kind.CREATED, to_status=ticket.status
     )
+    sla.sla_start(ticket)
     return ticket
 
 
@@ -78,20 +145,49 @@ def ticket_transition(*, ticket: Ticket, to: str, actor: User | None, reason: st
     """Move a ticket to `to` along TICKET_TRANSITIONS, writing the event.
 
     1. Lock the row; already there → return it unchanged.
-    2. Refuse a move the table does not allow (ConflictError → 409 in the API).
-    3. Stamp resolved/closed times, save, and write the event in the same transaction.
+    2. Refuse a move the table does not allow for this actor (ConflictError → 409 in the
+       API), a merchant's reopening after the window, a missing reason where one is needed.
+    3. Stamp resolved/closed times, run or pause the SLA clock, save, write the event and
+       queue the e-mail after commit, all in the same transaction.
     """
     if to not in Status.values:
         raise DomainError(_("Unknown ticket status: %(to)s.") % {"to": to}, field="to")
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    by = who(actor)
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("provider__calendar")
+        .get(pk=ticket.pk)
+    )
+    if by == MERCHANT and actor is not None and actor.merchant_id != locked.merchant_id:
+        raise PermissionDenied
     if locked.status == to:
         return locked
-    if not ticket_can_move(locked.status, to):
+    from_status = locked.status
+    if not ticket_can_move(from_status, to, by):
+        if ticket_can_move(from_status, to):
+            raise ConflictError(
+                _("Only provider staff can move a ticket from %(from)s to %(to)s.")
+                % {"from": Status(from_status).label, "to": Status(to).label}
+            )
         raise ConflictError(
             _("A ticket cannot go from %(from)s to %(to)s.")
-            % {"from": Status(locked.status).label, "to": Status(to).label}
+            % {"from": Status(from_status).label, "to": Status(to).label}
         )
-    from_status, now = locked.status, timezone.now()
+    reopening = from_status == Status.RESOLVED and to == Status.IN_PROGRESS
+    if by == MERCHANT and reopening and not _within_reopen_window(locked):
+        raise ConflictError(
+            _(
+                "This ticket was resolved more than %(days)s days ago and cannot be reopened; please report the problem again."
+            )
+            % {"days": reopen_window().days}
+        )
+    reason = reason.strip()
+    if by in REASON_REQUIRED.get((from_status, to), frozenset()) and not reason:
+        raise DomainError(
+            _("Say why: a reason is needed to move a ticket to %(to)s.") % {"to": Status(to).label},
+            field="reason",
+        )
+    now = timezone.now()
     locked.status = to
     if to == Status.RESOLVED:
         locked.resolved_at = now
@@ -108,6 +204,9 @@ def ticket_transition(*, ticket: Ticket, to: str, actor: User | None, reason: st
         to_status=to,
         reason=reason,
     )
+    sla.sla_status_changed(locked, from_status=from_status, to_status=to, at=now)
+    if by == STAFF:
+        sla.sla_record_first_response(locked, actor, at=now)
     notify_on_commit("status", locked.pk, from_status=from_status, to_status=to)
     return locked
 
@@ -136,6 +235,8 @@ def ticket_override_triage(
     before = {"cause": locked.cause, "priority": locked.priority}
     locked.cause, locked.priority = cause, priority
     locked.save(update_fields=["cause", "priority", "updated_at"])
+    if before["priority"] != priority:
+        sla.sla_apply_policy(locked)
     TicketEvent.objects.create(
         ticket=locked,
         actor=actor,

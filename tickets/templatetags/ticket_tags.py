@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import template
+from django.utils.translation import gettext as _
 
 from tickets.models import Status
 
@@ -16,3 +19,17 @@ def ticket_status_label(value: str) -> str:
         return str(Status(value).label)
     except ValueError:
         return value
+
+
+@register.filter
+def working_duration(value: timedelta | None) -> str:
+    """A target's length in words: "30 min", "4 h", "2 h 30 min"."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    if hours:
+        return _("%(h)d h") % {"h": hours}
+    return _("%(m)d min") % {"m": minutes}

@@ -12,16 +12,28 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from portal.models import BusinessCalendar, Merchant, Provider, Region, Role, User
+from terminals.demo import seed_pool
 from terminals.models import Connectivity, Depot, Terminal, TerminalEvent, TerminalModel
 from terminals.services import terminal_set_status
-from tickets.models import Action, Cause, Priority, Ticket
+from tickets.models import Action, AppealCase, Cause, EngineerVisit, Escalation, Priority, Ticket
 from tickets.models import Status as TicketStatus
-from tickets.services import ticket_create, ticket_transition
+from tickets.services import (
+    appeal_add_material,
+    appeal_decide,
+    appeal_open,
+    appeal_set_explanation,
+    appeal_submit,
+    escalate,
+    ticket_create,
+    ticket_transition,
+    visit_dispatch,
+)
 
 DEMO_PASSWORD = "demo-pass"  # noqa: S105 - the published demo password
 
@@ -157,6 +169,8 @@ class Command(BaseCommand):
         _installed_terminals(seeded)
         _spares(seeded, depots)
         _tickets(seeded)
+        _work(seeded)
+        _pool()
         self._summary(seeded)
 
     def _summary(self, seeded: _Seeded) -> None:
@@ -370,6 +384,84 @@ def _path_to(status: str) -> list[str]:
         S.QUARANTINED: [S.IN_STOCK, S.QUARANTINED],
     }
     return paths[status]
+
+
+def _demo_photo(label: str) -> SimpleUploadedFile:
+    """A small real PNG standing in for a photo the merchant took."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (320, 200), "#e6eef8")
+    ImageDraw.Draw(picture).text((16, 90), label, fill="#0a4f96")
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return SimpleUploadedFile(f"{label}.png", out.getvalue(), content_type="image/png")
+
+
+def _work(seeded: _Seeded) -> None:
+    """Beyond the first line: an engineer visit, escalations, and a risk appeal under way."""
+    users = seeded.users
+    tamper = Ticket.objects.get(terminal__serial_number=_installed_serial("898290054110001", 2))
+    if not EngineerVisit.objects.filter(ticket=tamper).exists():
+        start = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+        start += timedelta(days=1)
+        visit_dispatch(
+            ticket=tamper,
+            actor=users["agent"],
+            engineer=users["engineer"],
+            window_start=start,
+            window_end=start + timedelta(hours=2),
+            notes="带 A920 备机与密码键盘配件。",
+        )
+        escalate(
+            ticket=tamper,
+            actor=users["agent"],
+            party="manufacturer",
+            reason="终端提示 TAMPER，需厂商返修 (RMA)。",
+            external_reference="PAX-RMA-20261126-01",
+        )
+    frozen = Ticket.objects.get(terminal__serial_number=_installed_serial("898651059120004", 1))
+    if not Escalation.objects.filter(ticket=frozen).exists():
+        escalate(
+            ticket=frozen,
+            actor=users["risk"],
+            party="acquirer",
+            reason="收单行风控冻结：交易异常，需核实经营真实性。",
+            external_reference="ACQ-RISK-0097",
+        )
+    if not AppealCase.objects.filter(ticket=frozen).exists():
+        owner = users["kangning"]
+        case = appeal_open(ticket=frozen, actor=users["risk"], reason="风控冻结，启动申诉。")
+        for kind in ("id_front", "id_back", "shop_front", "shop_interior", "counter"):
+            appeal_add_material(case=case, actor=owner, kind=kind, file=_demo_photo(kind))
+        appeal_set_explanation(
+            case=case,
+            actor=owner,
+            text="本店为正规药店，近期大额交易为医保外慢病用药团购，可提供进货发票与配送记录。",
+        )
+        case = appeal_submit(case=case, actor=owner)
+        appeal_decide(
+            case=case,
+            actor=users["risk"],
+            decision="need_more",
+            note="请补充近三个月进货发票及大额订单的配送凭证。",
+            missing=["invoices", "delivery_proof"],
+        )
+
+
+def _pool() -> None:
+    """Test dates, stock levels and two backups, lent for the demo tickets of faulty terminals.
+
+    terminals.demo pairs the references with the faulty terminals in the order they were
+    made: the fruit shop's P2 (TAMPER) and the department store's V200c (PIN pad).
+    """
+    tickets = [
+        Ticket.objects.filter(terminal__serial_number=_installed_serial(mid, row)).first()
+        for mid, row in (("898290054110001", 2), ("898581053110009", 3))
+    ]
+    first, second = (t.reference if t else "" for t in tickets)
+    seed_pool(references=(first or "DEMO-BACKUP-1", second or "DEMO-BACKUP-2"))
 
 
 def _this_morning(now: datetime, *, minute: int) -> datetime:

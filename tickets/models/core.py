@@ -207,10 +207,30 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
         verbose_name=_("assignee"),
     )
+    backup = models.ForeignKey(
+        "terminals.Allocation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("backup terminal"),
+        help_text=_("The latest backup terminal requested for this ticket."),
+    )
+    level = models.PositiveSmallIntegerField(
+        _("escalation level"),
+        default=0,
+        help_text=_("Raised each time a time target is breached; leads watch level 1 and up."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    first_response_at = models.DateTimeField(_("first answered"), null=True, blank=True)
+    restored_at = models.DateTimeField(_("trading restored"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The earliest due time of the targets not yet met, kept by tickets.services.sla so that
+    # queues filter and sort on time left through an index. Empty while the clock is paused.
+    sla_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
+    sla_due_target = models.CharField(_("next target"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -235,6 +255,7 @@ class Ticket(models.Model):
             models.Index(fields=["provider", "status", "-created_at"], name="ticket_queue"),
             models.Index(fields=["merchant", "-created_at"], name="ticket_by_merchant"),
             models.Index(fields=["assignee", "status"], name="ticket_by_assignee"),
+            models.Index(fields=["provider", "sla_due_at"], name="ticket_queue_by_due"),
         ]
 
     def __str__(self) -> str:
@@ -257,6 +278,15 @@ class TicketEvent(models.Model):
         COMMENTED = "commented", _("Replied")
         NOTE_ADDED = "note_added", _("Internal note")
         EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+        FIRST_RESPONSE = "first_response", _("First answer to the merchant")
+        RESTORED = "restored", _("Trading restored")
+        SLA_BREACHED = "sla_breached", _("Time target missed")
+        ESCALATED = "escalated", _("Escalated")
+        ESCALATION_UPDATED = "escalation_updated", _("Escalation updated")
+        VISIT_SCHEDULED = "visit_scheduled", _("Engineer visit booked")
+        VISIT_UPDATED = "visit_updated", _("Engineer visit updated")
+        BACKUP = "backup", _("Backup terminal")
+        APPEAL = "appeal", _("Appeal")
 
     access: ClassVar[AccessPaths] = AccessPaths(
         merchant="ticket__merchant", provider="ticket__provider"
