@@ -217,7 +217,25 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     for _sub in ("queue", "control", "processed"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Short socket timeouts: a web request that queues a task must not hang on a broker
+    # that is down (the outbox's periodic drain makes up for the task that was not queued).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        # Reconnecting to publish: quick retries, for at most CELERY_BROKER_CONNECTION_TIMEOUT.
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
+# Bounds how long publishing keeps retrying a broker it cannot reach: queueing a task from a
+# web request gives up after about a second.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# One queue name per deployment (or per test run) when several share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+# How long a worker that took an outbox message may send it before another may take it over
+# (it died). Longer than CELERY_TASK_TIME_LIMIT, so a live worker never loses its lease.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", default=300, minimum=1)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

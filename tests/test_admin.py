@@ -18,7 +18,14 @@ from terminals.models import Terminal, TerminalEvent
 from terminals.services import terminal_set_status
 from tests import factories
 from tests.conftest import signed_in
-from tickets.models import Attachment, Comment, Report, Ticket
+from tickets.models import (
+    Attachment,
+    Channel,
+    Comment,
+    NotificationPreference,
+    Report,
+    Ticket,
+)
 from tickets.services import ticket_create
 
 
@@ -39,6 +46,7 @@ def demo(db: None) -> None:
         error_code="96",
     )
     Comment.objects.create(ticket=ticket, author=reporter, body="屏幕显示 96")
+    NotificationPreference.objects.create(user=reporter, channel=Channel.SMS, enabled=True)
     Attachment.objects.create(
         merchant=ticket.merchant,
         provider=ticket.provider,

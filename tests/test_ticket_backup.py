@@ -139,7 +139,12 @@ def test_a_provider_that_lends_automatically_gets_a_backup_when_triage_says_repl
 def test_without_the_policy_filing_lends_nothing(
     terminal: Any, spare: Any, merchant_user: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        ticket_report(terminal=terminal, reporter=merchant_user, screen_message="TAMPER DETECTED")
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket_report(
+                terminal=terminal, reporter=merchant_user, screen_message="TAMPER DETECTED"
+            )
+    finally:
+        celery_app.conf.task_always_eager = False
     assert Allocation.objects.count() == 0
-    assert len(callbacks) == 2  # the two e-mails (filed, new p1) and no allocation task

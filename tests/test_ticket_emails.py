@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import smtplib
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import transaction
+from django.utils import timezone
 
 from portal.celery import app as celery_app
 from portal.models import Role
@@ -16,10 +18,18 @@ from tests.factories import (
     ProviderUserFactory,
     TicketFactory,
 )
-from tickets import tasks
-from tickets.models import Comment, Priority, Report, ResponseCode, Status
-from tickets.notifications import emails_for_public_reply
-from tickets.tasks import notify_on_commit, send_ticket_email
+from tickets import channels, notifications
+from tickets.models import (
+    Comment,
+    OutboxMessage,
+    OutboxStatus,
+    Priority,
+    Report,
+    ResponseCode,
+    Status,
+)
+from tickets.notifications import plan_public_reply
+from tickets.services.outbox import MAX_ATTEMPTS, notify, outbox_drain
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +65,9 @@ def ticket(reporter):
 
 
 def send(kind, object_id, **extra):
-    return send_ticket_email.apply(args=(kind, object_id), kwargs=extra).get()
+    """Write the messages to the outbox as a service does, then drain it as a worker does."""
+    notify(kind, object_id, **extra)
+    return outbox_drain()
 
 
 def by_recipient(mailoutbox):
@@ -174,7 +186,7 @@ def test_an_assignee_who_may_no_longer_see_the_ticket_is_not_mailed(ticket, repo
     ticket.save()
     reply = Comment.objects.create(ticket=ticket, author=reporter, body="Hello?")
 
-    assert emails_for_public_reply(reply) == []
+    assert plan_public_reply(reply) == []
 
 
 def test_an_internal_note_mails_nobody(ticket, owner, agent, mailoutbox):
@@ -243,24 +255,27 @@ def test_a_ticket_gone_before_the_task_ran_mails_nobody(mailoutbox):
     assert mailoutbox == []
 
 
-def test_notify_on_commit_sends_only_after_the_transaction_commits(
+def test_messages_are_written_with_the_change_and_sent_after_it_commits(
     ticket, mailoutbox, eager_tasks, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        notify_on_commit("filed", ticket.pk)
+        notify("filed", ticket.pk)
+        notify("p1", ticket.pk)
+        assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).exists()
         assert mailoutbox == []
 
-    assert len(callbacks) == 1
-    assert [m.to for m in mailoutbox] == [["cashier@shop.cn"]]
+    assert len(callbacks) == 1  # one drain for the whole transaction
+    assert "cashier@shop.cn" in [m.to[0] for m in mailoutbox]
+    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
 
 
-def test_notify_on_commit_sends_nothing_when_the_transaction_rolls_back(
+def test_nothing_is_written_or_sent_when_the_transaction_rolls_back(
     ticket, mailoutbox, eager_tasks, django_capture_on_commit_callbacks
 ):
     def file_then_fail():
         with transaction.atomic():
-            notify_on_commit("filed", ticket.pk)
-            raise RuntimeError("the service failed after queueing")
+            notify("filed", ticket.pk)
+            raise RuntimeError("the service failed after writing")
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -269,49 +284,60 @@ def test_notify_on_commit_sends_nothing_when_the_transaction_rolls_back(
         file_then_fail()
 
     assert callbacks == []
+    assert not OutboxMessage.objects.exists()
     assert mailoutbox == []
 
 
-def test_notify_on_commit_refuses_an_unknown_kind():
+def test_notify_refuses_an_unknown_kind():
     with pytest.raises(ValueError, match="unknown kind"):
-        notify_on_commit("birthday", 1)
+        notify("birthday", 1)
+
+
+class Flaky:
+    """An e-mail channel that fails for some addresses a number of times first."""
+
+    def __init__(self, failures):
+        self.failures, self.sent = dict(failures), []
+
+    def send(self, delivery):
+        if self.failures.get(delivery.to, 0) > 0:
+            self.failures[delivery.to] -= 1
+            raise channels.TransientError("connection lost")
+        self.sent.append(delivery.to)
 
 
 def test_a_retry_after_a_mail_server_hiccup_does_not_mail_anyone_twice(
-    ticket, owner, agent, mailoutbox, monkeypatch
+    ticket, owner, agent, monkeypatch
 ):
-    real_send, failures = tasks._send, []
-
-    def flaky_send(email):
-        if email.to == "owner@shop.cn" and not failures:
-            failures.append(email.to)
-            raise smtplib.SMTPServerDisconnected("connection lost")
-        real_send(email)
-
-    monkeypatch.setattr(tasks, "_send", flaky_send)
+    flaky = Flaky({"owner@shop.cn": 1})
+    monkeypatch.setitem(channels.CHANNELS, "email", flaky)
     reply = Comment.objects.create(ticket=ticket, author=agent, body="Restart, please.")
 
-    send_ticket_email.apply(args=("reply", reply.pk))
+    assert send("reply", reply.pk) == 1
+    waiting = OutboxMessage.objects.get(recipient="owner@shop.cn")
+    assert waiting.status == OutboxStatus.PENDING
+    assert waiting.last_error == "connection lost"
+    assert outbox_drain() == 0  # not due yet: it backs off
+    with time_machine.travel(timezone.now() + timedelta(seconds=31)):
+        assert outbox_drain() == 1
 
-    assert failures == ["owner@shop.cn"]
-    assert sorted(m.to[0] for m in mailoutbox) == ["cashier@shop.cn", "owner@shop.cn"]
+    assert sorted(flaky.sent) == ["cashier@shop.cn", "owner@shop.cn"]
 
 
-def test_a_mail_server_that_stays_down_fails_the_task_after_its_retries(
-    ticket, mailoutbox, monkeypatch
-):
-    attempts = []
+def test_a_mail_server_that_stays_down_fails_the_message_after_its_attempts(ticket, monkeypatch):
+    flaky = Flaky({"cashier@shop.cn": 99})
+    monkeypatch.setitem(channels.CHANNELS, "email", flaky)
+    notify("filed", ticket.pk)
 
-    def down(email):
-        attempts.append(email.to)
-        raise ConnectionRefusedError
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(MAX_ATTEMPTS + 2):
+            outbox_drain()
+            clock.shift(timedelta(hours=1))
 
-    monkeypatch.setattr(tasks, "_send", down)
-
-    result = send_ticket_email.apply(args=("filed", ticket.pk))
-
-    assert result.failed()
-    assert len(attempts) == tasks.MAX_RETRIES + 1
+    message = OutboxMessage.objects.get()
+    assert message.status == OutboxStatus.FAILED
+    assert message.attempts == MAX_ATTEMPTS
+    assert flaky.failures["cashier@shop.cn"] == 99 - MAX_ATTEMPTS
 
 
 def test_a_template_error_is_not_retried(ticket, monkeypatch):
@@ -321,7 +347,12 @@ def test_a_template_error_is_not_retried(ticket, monkeypatch):
         attempts.append(1)
         raise KeyError("from_status")
 
-    monkeypatch.setattr(tasks.notifications, "emails_for", broken)
+    monkeypatch.setattr(notifications, "render", broken)
 
-    assert send_ticket_email.apply(args=("status", ticket.pk)).failed()
+    notify("filed", ticket.pk)
+    outbox_drain()
+
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == (OutboxStatus.FAILED, 1)
+    assert "KeyError" in message.last_error
     assert len(attempts) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -26,6 +27,11 @@ class Worker:
         for line in self.process.stdout:
             self.lines.append(line)
 
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes at once, as a crashed machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
     def wait_for(self, text: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -39,24 +45,30 @@ class Worker:
 
 
 @contextmanager
-def celery_worker(env: dict[str, str] | None = None) -> Iterator[Worker]:
-    """Start `celery -A portal worker`, wait until it is ready, stop it afterwards."""
+def celery_worker(env: dict[str, str] | None = None, *, beat: bool = False) -> Iterator[Worker]:
+    """Start `celery -A portal worker` (with an embedded beat), wait until it is ready, stop it.
+
+    The worker runs in its own process group, so `Worker.kill` takes its pool down with it.
+    """
+    extra = ["-B"] if beat else []
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-l", "info",
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-l", "info", *extra,
          "--concurrency", "1", "--without-mingle", "--without-gossip", "-n", f"test-{os.getpid()}@%h"],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )  # fmt: skip
     worker = Worker(process)
     try:
         worker.wait_for("ready.", timeout=60)
         yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)

@@ -20,6 +20,8 @@ from tickets.models import (
     Comment,
     EngineerVisit,
     Escalation,
+    NotificationPreference,
+    OutboxMessage,
     Report,
     ResponseCode,
     ScreenMessagePattern,
@@ -196,3 +198,24 @@ class AttachmentAdmin(ViewOnlyAdmin):
 @admin.register(TicketSequence)
 class TicketSequenceAdmin(ViewOnlyAdmin):
     list_display = ("year", "last_number")
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ViewOnlyAdmin):
+    """What was sent, to whom, and why not; written and updated only by the outbox service."""
+
+    list_display = (
+        "created_at", "template", "channel", "recipient", "status", "attempts", "sent_at"
+    )  # fmt: skip
+    list_filter = ("status", "channel", "template")
+    search_fields = ("recipient", "dedupe_key")
+    readonly_fields = ("last_error",)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "channel", "enabled")
+    list_filter = ("channel", "enabled")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    autocomplete_fields = ("user",)

@@ -1,15 +1,21 @@
-"""Who hears about a ticket by e-mail, and what they read, in their own language.
+"""Who hears about a ticket, and what they read, in their own language.
 
-Each `emails_for_*` decides the recipients and renders one `Email` per address from the
-templates `emails/<kind>.subject.<language>.txt` and `emails/<kind>.body.<language>.txt`.
-Nobody is mailed about a ticket they could not open in the portal, and internal notes are
-never mailed at all. Sending is `tickets.tasks`' job, after the transaction commits.
+Two halves, because messages go through the outbox (`tickets.services.outbox`):
+
+- `plan(kind, object_id, …)` decides the recipients now, inside the transaction of the change,
+  and returns one `Planned` message per address: a template, the recipient and a context of
+  ids and codes (never rendered text), plus the event part of its dedupe key.
+- `render(template, language, context, recipient_name)` turns a stored message into text when
+  a worker sends it, from `emails/<template>.subject.<language>.txt` and `….body.…txt`.
+
+Nobody is told about a ticket they could not open in the portal, and internal notes are never
+sent at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,14 +26,27 @@ from django.utils import timezone, translation
 from portal.access import visible_to
 from portal.models import Role, User
 from tickets.masking import mask_card_numbers
-from tickets.models import Comment, Priority, Report, ResponseCode, Status, Ticket
+from tickets.models import (
+    Comment,
+    Escalation,
+    Priority,
+    Report,
+    ResponseCode,
+    SlaTarget,
+    Status,
+    Ticket,
+)
 
 LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
+KINDS = frozenset({"filed", "reply", "status", "p1"})
+
+
+class NotRelevant(Exception):  # noqa: N818 (a reason not to send, not a failure)
+    """The message's subject is gone or no longer concerns the recipient: do not send it."""
 
 
 @dataclass(frozen=True)
-class Email:
-    to: str
+class Rendered:
     subject: str
     body_text: str
     language: str
@@ -38,78 +57,85 @@ class Recipient:
     address: str
     language: str
     name: str = ""
+    user_id: int | None = None
+    phone: str = ""
 
 
-def emails_for(kind: str, object_id: int, **extra: Any) -> list[Email]:
-    """The e-mails of one kind ("filed", "reply", "status", "p1") about one object, now."""
+@dataclass(frozen=True)
+class Planned:
+    """One message to write to the outbox: `event` identifies its cause for the dedupe key."""
+
+    template: str
+    recipient: Recipient
+    event: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def plan(kind: str, object_id: int, **extra: Any) -> list[Planned]:
+    """The messages of one kind ("filed", "reply", "status", "p1") about one object, now."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of ticket e-mail: {kind!r}")
     if kind == "reply":
         comment = (
             Comment.objects.select_related("author", "ticket__reporter", "ticket__assignee")
             .filter(pk=object_id)
             .first()
         )
-        return emails_for_public_reply(comment) if comment else []
-    ticket = (
-        Ticket.objects.select_related("reporter", "provider", "merchant", "terminal", "assignee")
-        .filter(pk=object_id)
-        .first()
-    )
+        return plan_public_reply(comment) if comment else []
+    ticket = _ticket_query().filter(pk=object_id).first()
     if ticket is None:
         return []
     if kind == "filed":
-        return emails_for_ticket_filed(ticket)
+        return plan_ticket_filed(ticket)
     if kind == "status":
-        return emails_for_status_change(ticket, extra["from_status"], extra["to_status"])
-    if kind == "p1":
-        return emails_for_new_p1(ticket)
-    raise ValueError(f"unknown kind of ticket e-mail: {kind!r}")
+        return plan_status_change(ticket, extra["from_status"], extra["to_status"])
+    return plan_new_p1(ticket)
 
 
-def emails_for_ticket_filed(ticket: Ticket) -> list[Email]:
+def plan_ticket_filed(ticket: Ticket) -> list[Planned]:
     """To the reporter: the reference, the probable cause, what to do now, what happens next."""
-    context = {**_ticket_context(ticket), "response_code": _response_code(ticket)}
-    return _render_all("ticket_filed", _users_who_may_see(ticket, [ticket.reporter]), context)
+    return _plan_all(
+        "ticket_filed", _users_who_may_see(ticket, [ticket.reporter]), f"t{ticket.pk}", ticket
+    )
 
 
-def emails_for_public_reply(comment: Comment) -> list[Email]:
+def plan_public_reply(comment: Comment) -> list[Planned]:
     """A staff reply goes to the reporter and the merchant's owners; a merchant's to the assignee.
 
-    Internal notes are never e-mailed.
+    Internal notes are never sent.
     """
     if comment.internal:
         return []
     ticket, author = comment.ticket, comment.author
     if author.is_merchant_user:
-        kind, users = "reply_from_merchant", [ticket.assignee] if ticket.assignee else []
+        template, users = "reply_from_merchant", [ticket.assignee] if ticket.assignee else []
     else:
         owners = User.objects.filter(merchant_id=ticket.merchant_id, role=Role.MERCHANT_OWNER)
-        kind, users = "reply_from_staff", [ticket.reporter, *owners.order_by("pk")]
-    context = {
-        **_ticket_context(ticket),
-        "author": author,
-        "message": mask_card_numbers(comment.body),
-    }
+        template, users = "reply_from_staff", [ticket.reporter, *owners.order_by("pk")]
     recipients = _users_who_may_see(ticket, [u for u in users if u.pk != author.pk])
-    return _render_all(kind, recipients, context)
+    return _plan_all(template, recipients, f"c{comment.pk}", ticket, comment=comment.pk)
 
 
-def emails_for_status_change(ticket: Ticket, from_status: str, to_status: str) -> list[Email]:
-    """To the reporter: what the ticket's status is now, and what that asks of them."""
+def plan_status_change(
+    ticket: Ticket, from_status: str, to_status: str, *, event: str = ""
+) -> list[Planned]:
+    """To the reporter: what the ticket's status is now, and what that asks of them.
+
+    `event` names the change for the dedupe key; by default the target status within the
+    throttle window, so a ticket flapping between two statuses does not flood the merchant.
+    """
     if from_status == to_status:
         return []
-    context = {
-        **_ticket_context(ticket),
-        "from_status": _status_label(from_status),
-        "to_status": _status_label(to_status),
-        "to_status_code": to_status,
-    }
-    return _render_all("status_changed", _users_who_may_see(ticket, [ticket.reporter]), context)
+    recipients = _users_who_may_see(ticket, [ticket.reporter])
+    event = event or f"t{ticket.pk}:{to_status}:{throttle_bucket()}"
+    context = {"from_status": from_status, "to_status": to_status}
+    return _plan_all("status_changed", recipients, event, ticket, **context)
 
 
-def emails_for_new_p1(ticket: Ticket) -> list[Email]:
+def plan_new_p1(ticket: Ticket) -> list[Planned]:
     """To the provider's active support staff and its support mailbox: a P1 waits in the queue.
 
-    A ticket that is no longer P1 by the time this runs alerts nobody.
+    A ticket that is no longer P1 alerts nobody.
     """
     if ticket.priority != Priority.P1:
         return []
@@ -119,11 +145,98 @@ def emails_for_new_p1(ticket: Ticket) -> list[Email]:
     recipients = _users_who_may_see(ticket, staff)
     if ticket.provider.support_email:
         recipients.append(Recipient(ticket.provider.support_email, settings.LANGUAGE_CODE))
-    return _render_all("new_p1", recipients, _ticket_context(ticket))
+    return _plan_all("new_p1", recipients, f"t{ticket.pk}", ticket)
+
+
+def plan_for_users(
+    template: str,
+    ticket: Ticket,
+    users: Iterable[User],
+    event: str,
+    *,
+    mailbox: bool = False,
+    **context: Any,
+) -> list[Planned]:
+    """A message about a ticket to some users who may see it (and its provider's mailbox)."""
+    recipients = _users_who_may_see(ticket, users)
+    if mailbox and ticket.provider.support_email:
+        recipients.append(Recipient(ticket.provider.support_email, settings.LANGUAGE_CODE))
+    return _plan_all(template, recipients, event, ticket, **context)
+
+
+THROTTLE_WINDOW_SECONDS = 15 * 60
+
+
+def throttle_bucket(window_seconds: int = THROTTLE_WINDOW_SECONDS) -> int:
+    """The number of the current throttle window; part of the dedupe key of repeatable messages."""
+    return int(timezone.now().timestamp()) // window_seconds
 
 
 def ticket_url(ticket: Ticket) -> str:
-    return f"{settings.SITE_URL}/tickets/{ticket.pk}/"
+    return ticket_url_for(ticket.pk)
+
+
+def ticket_url_for(ticket_id: int) -> str:
+    return f"{settings.SITE_URL}/tickets/{ticket_id}/"
+
+
+# --- rendering, when a worker sends ---------------------------------------------------------
+
+
+def render(
+    template: str, language: str, context: dict[str, Any], recipient_name: str = ""
+) -> Rendered:
+    """The text of a stored message, from the objects its context names, as they are now.
+
+    Raises NotRelevant when the ticket (or comment, escalation) is gone.
+    """
+    full = {**_render_context(template, context), "recipient_name": recipient_name}
+    ticket = full["ticket"]
+    language = language if language in LANGUAGES else settings.LANGUAGE_CODE
+    # Times are written in the provider's time zone, the one its business hours are kept in.
+    zone = ZoneInfo(ticket.provider.calendar.timezone)
+    with translation.override(language), timezone.override(zone):
+        subject = render_to_string(f"emails/{template}.subject.{language}.txt", full)
+        body = render_to_string(f"emails/{template}.body.{language}.txt", full)
+    return Rendered(" ".join(subject.split()), body.strip() + "\n", language)
+
+
+def may_see(user: User, ticket_id: int) -> bool:
+    return user.is_active and visible_to(user, Ticket.objects.filter(pk=ticket_id)).exists()
+
+
+def _render_context(template: str, ids: dict[str, Any]) -> dict[str, Any]:
+    ticket = _ticket_query().filter(pk=ids.get("ticket")).first()
+    if ticket is None:
+        raise NotRelevant("the ticket is gone")
+    context: dict[str, Any] = {**ids, **_ticket_context(ticket)}
+    if "comment" in ids:
+        comment = Comment.objects.select_related("author").filter(pk=ids["comment"]).first()
+        if comment is None or comment.internal:
+            raise NotRelevant("the reply is gone")
+        context["author"] = comment.author
+        context["message"] = mask_card_numbers(comment.body)
+    if "escalation" in ids:
+        escalation = Escalation.objects.filter(pk=ids["escalation"]).first()
+        if escalation is None:
+            raise NotRelevant("the escalation is gone")
+        context["escalation"] = escalation
+    if "from_status" in ids:
+        context["from_status"] = _status_label(ids["from_status"])
+        context["to_status"] = _status_label(ids["to_status"])
+        context["to_status_code"] = ids["to_status"]
+    if "target" in ids:
+        context["target_label"] = SlaTarget(ids["target"]).label
+        context["target_due"] = context["due"].get(ids["target"])
+    if template == "ticket_filed":
+        context["response_code"] = _response_code(ticket)
+    return context
+
+
+def _ticket_query() -> Any:
+    return Ticket.objects.select_related(
+        "reporter", "provider__calendar", "merchant", "terminal", "assignee"
+    )
 
 
 def _ticket_context(ticket: Ticket) -> dict[str, Any]:
@@ -149,41 +262,25 @@ def _status_label(status: str) -> Any:
 
 
 def _users_who_may_see(ticket: Ticket, users: Iterable[User]) -> list[Recipient]:
-    """Active users with an address who may open the ticket, each once, in their language."""
+    """Active users with an address who may open the ticket, in their language."""
     recipients: list[Recipient] = []
     for user in users:
-        if not (user.is_active and user.email) or not _may_see(user, ticket):
+        if not (user.is_active and user.email) or not may_see(user, ticket.pk):
             continue
         language = user.language if user.language in LANGUAGES else settings.LANGUAGE_CODE
-        recipients.append(Recipient(user.email, language, user.get_full_name() or user.username))
+        name = user.get_full_name() or user.username
+        recipients.append(Recipient(user.email, language, name, user.pk, user.phone))
     return recipients
 
 
-def _may_see(user: User, ticket: Ticket) -> bool:
-    return visible_to(user, Ticket.objects.filter(pk=ticket.pk)).exists()
-
-
-def _render_all(kind: str, recipients: Iterable[Recipient], context: dict[str, Any]) -> list[Email]:
-    emails: dict[str, Email] = {}
+def _plan_all(
+    template: str, recipients: Iterable[Recipient], event: str, ticket: Ticket, **context: Any
+) -> list[Planned]:
+    """One message per address (the first recipient with it wins)."""
+    planned: dict[str, Planned] = {}
     for recipient in recipients:
         key = recipient.address.casefold()
-        if key not in emails:
-            emails[key] = _render(kind, recipient, context)
-    return list(emails.values())
-
-
-def _render(kind: str, recipient: Recipient, context: dict[str, Any]) -> Email:
-    language = recipient.language
-    context = {**context, "recipient_name": recipient.name}
-    ticket = context.get("ticket")
-    zone = ticket.provider.calendar.timezone if isinstance(ticket, Ticket) else settings.TIME_ZONE
-    # Times are written in the provider's time zone, the one its business hours are kept in.
-    with translation.override(language), timezone.override(ZoneInfo(zone)):
-        subject = render_to_string(f"emails/{kind}.subject.{language}.txt", context)
-        body = render_to_string(f"emails/{kind}.body.{language}.txt", context)
-    return Email(
-        to=recipient.address,
-        subject=" ".join(subject.split()),
-        body_text=body.strip() + "\n",
-        language=language,
-    )
+        if key not in planned:
+            ids = {"ticket": ticket.pk, **context}
+            planned[key] = Planned(template, recipient, event, ids)
+    return list(planned.values())

@@ -1,66 +1,62 @@
-"""Ticket e-mails, sent by a worker once the change that caused them is committed."""
+"""Ticket tasks: thin wrappers that take ids or nothing and call one service each.
+
+Every task is safe to run twice and on two workers at once: the outbox's unique dedupe keys
+and the sweeps' conditional updates make a second run find nothing left to do. Beat runs the
+periodic ones from django-celery-beat's PeriodicTask rows (migration 0007), which admins edit.
+"""
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from typing import Any
 
-from celery import Task, shared_task
-from celery.utils.time import get_exponential_backoff_interval
-from django.conf import settings
-from django.core.mail import EmailMessage
+from celery import shared_task
 
-from tickets import notifications
+from tickets import sweeps
+from tickets.services import outbox
 
-logger = logging.getLogger(__name__)
-
-KINDS = frozenset({"filed", "reply", "status", "p1"})
-# Worth another try later: the mail server or the network, not our data or templates.
-TRANSIENT_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
-MAX_RETRIES = 5
+TIME_LIMITS: dict[str, Any] = {"soft_time_limit": 90, "time_limit": 120, "acks_late": True}
 
 
-def notify_on_commit(kind: str, object_id: int, **extra: Any) -> None:
-    """Queue the e-mails of `kind` about an object for when the current transaction commits.
+@shared_task(name="tickets.drain_outbox", ignore_result=True, **TIME_LIMITS)
+def drain_outbox() -> int:
+    """Send the outbox messages that are due; queued after each commit and every minute."""
+    return outbox.outbox_drain()
 
-    Nothing is queued if it rolls back. Services call this inside their transactions.
+
+@shared_task(name="tickets.sweep_sla", ignore_result=True, **TIME_LIMITS)
+def sweep_sla() -> dict[str, int]:
+    """Warn assignees at 80 % of a target; record breaches and escalate them."""
+    return {
+        "warned": sweeps.sweep_sla_warnings(),
+        "breached": sweeps.sweep_sla_breaches(),
+    }
+
+
+@shared_task(name="tickets.sweep_waiting_on_merchant", ignore_result=True, **TIME_LIMITS)
+def sweep_waiting_on_merchant() -> int:
+    """Remind merchants after 24 and 48 business hours; resolve after 72."""
+    return sweeps.sweep_waiting_on_merchant()
+
+
+@shared_task(name="tickets.sweep_escalations", ignore_result=True, **TIME_LIMITS)
+def sweep_escalations() -> int:
+    """Chase escalations past their answer-by time."""
+    return sweeps.sweep_escalations()
+
+
+@shared_task(name="tickets.sweep_resolved", ignore_result=True, **TIME_LIMITS)
+def sweep_resolved() -> int:
+    """Close resolved tickets nobody reopened within the reopen window."""
+    return sweeps.sweep_resolved()
+
+
+@shared_task(name="tickets.send_ticket_email", ignore_result=True, **TIME_LIMITS)
+def send_ticket_email(kind: str, object_id: int, **extra: Any) -> int:
+    """Messages queued before the outbox existed: write them to the outbox and drain.
+
+    Kept so that tasks already on the broker during an upgrade are not lost; nothing new
+    sends this task. The dedupe keys keep a redelivered one from mailing twice.
     """
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind of ticket e-mail: {kind!r}")
-    # Celery's DjangoTask adds delay_on_commit; celery-types does not know that class.
-    send_ticket_email.delay_on_commit(kind, object_id, **extra)  # type: ignore[attr-defined]
-
-
-@shared_task(bind=True, name="tickets.send_ticket_email", acks_late=True, max_retries=MAX_RETRIES)
-def send_ticket_email(
-    self: Task[Any, int], kind: str, object_id: int, *, sent: list[str] | None = None, **extra: Any
-) -> int:
-    """Send each e-mail of `kind` about the object; returns how many were sent this time.
-
-    A transient failure retries with backoff; the retry skips the addresses already served
-    (`sent`), so nobody gets the same message twice because somebody else's failed.
-    """
-    done = list(sent or [])
-    try:
-        for email in notifications.emails_for(kind, object_id, **extra):
-            if email.to not in done:
-                _send(email)
-                done.append(email.to)
-    except TRANSIENT_ERRORS as exc:
-        logger.warning("ticket e-mail %s %s failed, will retry: %s", kind, object_id, exc)
-        countdown = get_exponential_backoff_interval(
-            factor=30, retries=self.request.retries, maximum=3600, full_jitter=True
-        )
-        raise self.retry(exc=exc, countdown=countdown, kwargs={**extra, "sent": done}) from exc
-    return len(done) - len(sent or [])
-
-
-def _send(email: notifications.Email) -> None:
-    EmailMessage(
-        subject=email.subject,
-        body=email.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
-        headers={"Auto-Submitted": "auto-generated", "Content-Language": email.language},
-    ).send(fail_silently=False)
+    extra.pop("sent", None)
+    outbox.notify(kind, object_id, **extra)
+    return outbox.outbox_drain()

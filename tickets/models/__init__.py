@@ -2,7 +2,8 @@
 
 `core`: incidents, their timeline, the report, conversation and evidence, and the
 response-code catalogue. `sla`: time targets and the clock ledger. `work`: escalations and
-engineer visits. `appeal`: risk-freeze appeal cases.
+engineer visits. `appeal`: risk-freeze appeal cases. `outbox`: messages to send and
+per-user channel preferences.
 """
 
 from tickets.models.appeal import (
@@ -29,6 +30,12 @@ from tickets.models.core import (
     TicketEvent,
     TicketSequence,
 )
+from tickets.models.outbox import (
+    Channel,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxStatus,
+)
 from tickets.models.sla import ClockInterval, SlaPolicy, SlaTarget, TicketSla
 from tickets.models.work import (
     EngineerVisit,
@@ -49,12 +56,16 @@ __all__ = [
     "AppealStatus",
     "Attachment",
     "Cause",
+    "Channel",
     "ClockInterval",
     "Comment",
     "EngineerVisit",
     "Escalation",
     "EscalationStatus",
     "MaterialKind",
+    "NotificationPreference",
+    "OutboxMessage",
+    "OutboxStatus",
     "Party",
     "Priority",
     "Report",

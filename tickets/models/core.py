@@ -231,6 +231,10 @@ class Ticket(models.Model):
     # queues filter and sort on time left through an index. Empty while the clock is paused.
     sla_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
     sla_due_target = models.CharField(_("next target"), max_length=16, blank=True)
+    # While the ticket waits on the merchant: since when, and when the follow-up sweep looks
+    # at it next (the next reminder, or resolving it). Kept by tickets.services.lifecycle.
+    waiting_since = models.DateTimeField(_("waiting on the merchant since"), null=True, blank=True)
+    chase_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -256,6 +260,13 @@ class Ticket(models.Model):
             models.Index(fields=["merchant", "-created_at"], name="ticket_by_merchant"),
             models.Index(fields=["assignee", "status"], name="ticket_by_assignee"),
             models.Index(fields=["provider", "sla_due_at"], name="ticket_queue_by_due"),
+            # The follow-up sweeps: merchants to chase, resolved tickets to close.
+            models.Index(
+                fields=["chase_at"], condition=Q(chase_at__isnull=False), name="ticket_chase_due"
+            ),
+            models.Index(
+                fields=["resolved_at"], condition=Q(status="resolved"), name="ticket_resolved_due"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -140,6 +140,13 @@ class TicketSla(models.Model):
     met_at = models.DateTimeField(_("met"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)
     warned_at = models.DateTimeField(_("warned"), null=True, blank=True)
+    warn_at = models.DateTimeField(
+        _("warn at"),
+        null=True,
+        blank=True,
+        help_text=_("When 80 % of the allowed time is used; empty while the clock is paused."),
+    )
+    breach_handled_at = models.DateTimeField(_("breach escalated"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SLA target")
@@ -152,6 +159,16 @@ class TicketSla(models.Model):
             # Sweeps and the "breaching soon" queue look only at unmet targets by due time.
             models.Index(
                 fields=["due_at"], condition=Q(met_at__isnull=True), name="ticket_sla_open_due"
+            ),
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(met_at__isnull=True, warned_at__isnull=True, breached_at__isnull=True),
+                name="ticket_sla_warn_due",
+            ),
+            models.Index(
+                fields=["breached_at"],
+                condition=Q(breached_at__isnull=False, breach_handled_at__isnull=True),
+                name="ticket_sla_breach_unhandled",
             ),
         ]
 

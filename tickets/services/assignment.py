@@ -20,14 +20,16 @@ MAX_BULK = 200
 
 @transaction.atomic
 def ticket_assign(
-    *, ticket: Ticket, actor: User, assignee: User | None, reason: str = ""
+    *, ticket: Ticket, actor: User | None, assignee: User | None, reason: str = ""
 ) -> Ticket:
     """Give the ticket to a colleague of the ticket's provider (or to nobody).
 
-    Staff only; the assignee must be active provider staff of the same provider. Assigning to
-    the current assignee changes nothing and writes no event.
+    Staff only, or the system (actor None: the breach sweep); the assignee must be active
+    provider staff of the same provider. Assigning to the current assignee changes nothing
+    and writes no event.
     """
-    require_staff(actor)
+    if actor is not None:
+        require_staff(actor)
     locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
     if assignee is not None and not (
         assignee.is_active

@@ -16,7 +16,7 @@ from tickets.masking import mask_card_numbers
 from tickets.models import Attachment, Comment, Report, Status, Ticket, TicketEvent
 from tickets.services import sla
 from tickets.services.lifecycle import ticket_transition
-from tickets.tasks import notify_on_commit
+from tickets.services.outbox import notify
 
 MAX_COMMENT_LENGTH = 5000
 
@@ -47,7 +47,7 @@ def comment_add(*, ticket: Ticket, author: User, body: str, internal: bool = Fal
     )
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=comment.created_at)
     if not internal:
-        notify_on_commit("reply", comment.pk)
+        notify("reply", comment.pk)
         waiting = Ticket.objects.filter(pk=ticket.pk, status=Status.WAITING_ON_MERCHANT)
         if author.is_merchant_user and waiting.exists():
             # The merchant answered what staff asked: the ticket is the provider's turn again.

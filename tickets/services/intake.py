@@ -19,7 +19,7 @@ from tickets.models import Attachment, Priority, Report, Scheme, Ticket, TicketE
 from tickets.services.appeals import appeal_open_if_risk_freeze
 from tickets.services.backup import request_backup_if_recommended
 from tickets.services.lifecycle import ticket_create
-from tickets.tasks import notify_on_commit
+from tickets.services.outbox import notify
 
 # What a report may carry; the API's body and the wizard's forms both map onto these.
 ANSWER_FIELDS = frozenset(
@@ -115,7 +115,8 @@ def report_file(*, report: Report, actor: User) -> Ticket:
     1. Triage the answers (first matching rule of tickets.triage).
     2. Open the ticket with the triage and its reason, in the provider's queue.
     3. Move the report's evidence onto the ticket; write the triage event.
-    4. After commit: e-mail the reporter; a p1 also alerts the provider's support staff.
+    4. Write the e-mails to the outbox: the reporter; a p1 also alerts the provider's support
+       staff. Workers send them after commit.
     """
     locked = _locked_draft(report, actor)
     outcome = triage.triage(triage.facts_from_report(locked))
@@ -144,9 +145,9 @@ def report_file(*, report: Report, actor: User) -> Ticket:
     appeal_open_if_risk_freeze(ticket, locked.reporter)
     # A broken terminal gets a backup at once where the provider lends automatically.
     request_backup_if_recommended(ticket)
-    notify_on_commit("filed", ticket.pk)
+    notify("filed", ticket.pk)
     if ticket.priority == Priority.P1:
-        notify_on_commit("p1", ticket.pk)
+        notify("p1", ticket.pk)
     return ticket
 
 

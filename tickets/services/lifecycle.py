@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -16,9 +16,14 @@ from portal.models import User
 from terminals.models import Terminal
 from tickets.models import Action, Cause, Priority, Status, Ticket, TicketEvent, TicketSequence
 from tickets.services import sla
-from tickets.tasks import notify_on_commit
+from tickets.services.outbox import notify
 
 STAFF, MERCHANT, SYSTEM = "staff", "merchant", "system"
+
+# A ticket waiting on the merchant: reminders after this much of the provider's business
+# time, then resolved by the follow-up sweep (tickets.sweeps).
+MERCHANT_REMINDERS = (timedelta(hours=24), timedelta(hours=48))
+MERCHANT_GIVE_UP = timedelta(hours=72)
 _S, _M, _SYS = frozenset({STAFF}), frozenset({MERCHANT}), frozenset({SYSTEM})
 
 # The one table of ticket status moves: from → {to: who may make that move}.
@@ -141,14 +146,18 @@ def ticket_create(
 
 
 @transaction.atomic
-def ticket_transition(*, ticket: Ticket, to: str, actor: User | None, reason: str = "") -> Ticket:
+def ticket_transition(
+    *, ticket: Ticket, to: str, actor: User | None, reason: str = "", notify_merchant: bool = True
+) -> Ticket:
     """Move a ticket to `to` along TICKET_TRANSITIONS, writing the event.
 
     1. Lock the row; already there → return it unchanged.
     2. Refuse a move the table does not allow for this actor (ConflictError → 409 in the
        API), a merchant's reopening after the window, a missing reason where one is needed.
-    3. Stamp resolved/closed times, run or pause the SLA clock, save, write the event and
-       queue the e-mail after commit, all in the same transaction.
+    3. Stamp resolved/closed times, start or stop the follow-ups of a wait on the merchant,
+       run or pause the SLA clock, save, write the event and the status message to the
+       outbox, all in the same transaction (`notify_merchant=False`: the caller writes its
+       own message instead).
     """
     if to not in Status.values:
         raise DomainError(_("Unknown ticket status: %(to)s.") % {"to": to}, field="to")
@@ -195,7 +204,17 @@ def ticket_transition(*, ticket: Ticket, to: str, actor: User | None, reason: st
         locked.closed_at = now
     elif from_status == Status.RESOLVED:
         locked.resolved_at = None
-    locked.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    _schedule_follow_up(locked, at=now)
+    locked.save(
+        update_fields=[
+            "status",
+            "resolved_at",
+            "closed_at",
+            "waiting_since",
+            "chase_at",
+            "updated_at",
+        ]
+    )
     TicketEvent.objects.create(
         ticket=locked,
         actor=actor,
@@ -207,8 +226,18 @@ def ticket_transition(*, ticket: Ticket, to: str, actor: User | None, reason: st
     sla.sla_status_changed(locked, from_status=from_status, to_status=to, at=now)
     if by == STAFF:
         sla.sla_record_first_response(locked, actor, at=now)
-    notify_on_commit("status", locked.pk, from_status=from_status, to_status=to)
+    if notify_merchant:
+        notify("status", locked.pk, from_status=from_status, to_status=to)
     return locked
+
+
+def _schedule_follow_up(ticket: Ticket, *, at: datetime) -> None:
+    """Waiting on the merchant: remember since when and when to remind them first."""
+    if ticket.status == Status.WAITING_ON_MERCHANT:
+        ticket.waiting_since = at
+        ticket.chase_at = sla.add_working_time(ticket.provider, at, MERCHANT_REMINDERS[0])
+    else:
+        ticket.waiting_since = ticket.chase_at = None
 
 
 def require_staff(actor: User) -> None:
@@ -245,5 +274,5 @@ def ticket_override_triage(
         data={"before": before, "after": {"cause": cause, "priority": priority}},
     )
     if priority == Priority.P1 and before["priority"] != Priority.P1:
-        notify_on_commit("p1", locked.pk)
+        notify("p1", locked.pk)
     return locked

@@ -33,6 +33,9 @@ from tickets.models import (
     TicketSla,
 )
 
+WARN_RATIO = 0.8
+"""At this share of a target's allowed time the sweep warns the assignee."""
+
 SOON = timedelta(hours=1)
 """A target due within this much real time counts as "due soon" in queues and on pages."""
 
@@ -140,8 +143,9 @@ def sla_refresh(ticket: Ticket, *, now: datetime | None = None) -> list[TicketSl
     for sla in targets:
         hours = working_hours_for(ticket.provider, business_hours=sla.business_hours)
         due = business_time.due_at(hours, ledger, sla.allowed)
-        changed = due != sla.due_at
-        sla.due_at = due
+        warn = business_time.due_at(hours, ledger, sla.allowed * WARN_RATIO)
+        changed = (due, warn) != (sla.due_at, sla.warn_at)
+        sla.due_at, sla.warn_at = due, warn
         late = due is not None and due <= (sla.met_at or now)
         if late and sla.breached_at is None:
             sla.breached_at = due
@@ -152,7 +156,7 @@ def sla_refresh(ticket: Ticket, *, now: datetime | None = None) -> list[TicketSl
                 data={"target": sla.target, "due_at": due.isoformat() if due else None},
             )
         if changed:
-            sla.save(update_fields=["due_at", "breached_at"])
+            sla.save(update_fields=["due_at", "warn_at", "breached_at"])
         if sla.met_at is None and due is not None and (next_due is None or due < next_due[0]):
             next_due = (due, sla.target)
     due_at, target = next_due or (None, "")
