@@ -192,6 +192,13 @@ STORAGES = {
     },
 }
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024, minimum=1024)
+
+# --- Work rules ---------------------------------------------------------------------------------
+
+# A merchant may reopen a resolved ticket this many days; after it, sweeps close the ticket.
+TICKET_REOPEN_DAYS = env_int("TICKET_REOPEN_DAYS", default=7, minimum=1)
+# A spare's functional test counts for this many days towards being ready to lend.
+SPARE_TEST_VALID_DAYS = env_int("SPARE_TEST_VALID_DAYS", default=30, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Redis, Celery ------------------------------------------------------------------------------

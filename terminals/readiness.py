@@ -29,13 +29,12 @@ from django.utils.translation import gettext as _
 from terminals.models import OPEN_ALLOCATION_STATUSES, Allocation, Terminal
 
 S = Terminal.Status
-DEFAULT_TEST_VALID_DAYS = 30
 FLAGS = ("rdy_in_stock", "rdy_tested", "rdy_firmware", "rdy_lent")
 
 
 def functional_test_valid_days() -> int:
-    """How long a passed functional test keeps a spare ready (setting, default 30 days)."""
-    return int(getattr(settings, "SPARE_TEST_VALID_DAYS", DEFAULT_TEST_VALID_DAYS))
+    """How long a passed functional test keeps a spare ready (settings.SPARE_TEST_VALID_DAYS)."""
+    return int(settings.SPARE_TEST_VALID_DAYS)
 
 
 def functional_test_cutoff(now: datetime | None = None) -> datetime:

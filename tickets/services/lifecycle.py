@@ -95,7 +95,7 @@ def allowed_moves(ticket: Ticket, actor: User | None) -> list[str]:
 
 
 def reopen_window() -> timedelta:
-    return timedelta(days=getattr(settings, "TICKET_REOPEN_DAYS", 7))
+    return timedelta(days=settings.TICKET_REOPEN_DAYS)
 
 
 def _within_reopen_window(ticket: Ticket) -> bool:
