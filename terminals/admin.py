@@ -131,3 +131,14 @@ class RepairOrderAdmin(ViewOnlyAdmin):
     list_filter = ("outcome",)
     list_select_related = ("terminal__model",)
     search_fields = ("terminal__serial_number",)
+
+
+# --- Pool digests (terminals.sweeps) -----------------------------------------------------------
+from terminals.models import PoolDigest  # noqa: E402
+
+
+@admin.register(PoolDigest)
+class PoolDigestAdmin(ViewOnlyAdmin):
+    """What the pool sweep told the operator admins; written only by the sweep."""
+
+    list_display = ("sequence", "created_at", "tested_before", "sent_at", "__str__")

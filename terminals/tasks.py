@@ -96,3 +96,24 @@ def _mail_admins_about(allocation: Allocation) -> int:
             headers={"Auto-Submitted": "auto-generated"},
         ).send(fail_silently=False)
     return len(admins)
+
+
+# --- Sweeps (terminals.sweeps), run by beat from PeriodicTask rows (migration 0005) ----------
+
+SWEEP_LIMITS: dict[str, Any] = {"soft_time_limit": 240, "time_limit": 300, "acks_late": True}
+
+
+@shared_task(name="terminals.sweep_backup_returns", ignore_result=True, **SWEEP_LIMITS)
+def sweep_backup_returns() -> int:
+    """Remind merchants two days before a backup is due back; chase late returns daily."""
+    from terminals import sweeps
+
+    return sweeps.sweep_backup_returns()
+
+
+@shared_task(name="terminals.sweep_pool_readiness", ignore_result=True, **SWEEP_LIMITS)
+def sweep_pool_readiness() -> int:
+    """One digest to the operator admins: spares whose test lapsed, depots below minimum."""
+    from terminals import sweeps
+
+    return sweeps.sweep_pool_readiness()

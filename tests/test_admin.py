@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.models import User
-from terminals.models import Terminal, TerminalEvent
+from terminals.models import PoolDigest, Terminal, TerminalEvent
 from terminals.services import terminal_set_status
 from tests import factories
 from tests.conftest import signed_in
@@ -25,6 +25,9 @@ from tickets.models import (
     NotificationPreference,
     Report,
     Ticket,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookReceipt,
 )
 from tickets.services import ticket_create
 
@@ -58,6 +61,13 @@ def demo(db: None) -> None:
         size=1024,
         sha256="0" * 64,
     )
+    # Provider webhooks and the pool digest (tickets.webhooks, terminals.sweeps).
+    endpoint = WebhookEndpoint.objects.create(
+        provider=ticket.provider, url="https://provider.example/hook", secret="s", events=[]
+    )
+    WebhookDelivery.objects.create(endpoint=endpoint, event="ticket.created", dedupe_key="k")
+    WebhookReceipt.objects.create(provider=ticket.provider, delivery_id="d", signature="0" * 64)
+    PoolDigest.objects.create(sequence=1, tested_before=ticket.created_at, spares=[1])
 
 
 @pytest.fixture

@@ -219,3 +219,72 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__username", "user__email")
     autocomplete_fields = ("user",)
+
+
+# --- Provider webhooks (tickets.webhooks) ------------------------------------------------------
+from django import forms  # noqa: E402
+
+from tickets.models import (  # noqa: E402
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookReceipt,
+)
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("provider", "url", "secret", "events", "acts_as", "active")
+        widgets = {"secret": forms.PasswordInput(render_value=True)}
+
+    def clean_events(self) -> list[str]:
+        events = self.cleaned_data.get("events") or []
+        unknown = (
+            [e for e in events if e not in WebhookEvent.values]
+            if isinstance(events, list)
+            else events
+        )
+        if not isinstance(events, list) or unknown:
+            raise forms.ValidationError(
+                _("A list of events among: %(events)s.")
+                % {"events": ", ".join(WebhookEvent.values)}
+            )
+        return events
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        acts_as, provider = data.get("acts_as"), data.get("provider")
+        if acts_as is not None and provider is not None and acts_as.provider_id != provider.pk:
+            self.add_error("acts_as", _("Choose a staff account of this provider."))
+        return data
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
+    list_display = ("provider", "url", "active", "created_at")
+    list_filter = ("active", "provider")
+    list_select_related = ("provider",)
+    search_fields = ("url", "provider__name", "provider__code")
+    autocomplete_fields = ("acts_as",)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ViewOnlyAdmin):
+    """What was sent to which endpoint and how it went; written only by tickets.webhooks."""
+
+    list_display = (
+        "created_at", "event", "endpoint", "status", "attempts", "next_attempt_at", "sent_at"
+    )  # fmt: skip
+    list_filter = ("status", "event")
+    list_select_related = ("endpoint__provider",)
+    search_fields = ("delivery_id", "dedupe_key")
+    readonly_fields = ("last_error",)
+
+
+@admin.register(WebhookReceipt)
+class WebhookReceiptAdmin(ViewOnlyAdmin):
+    list_display = ("received_at", "provider", "delivery_id", "escalation")
+    list_select_related = ("provider",)
+    search_fields = ("delivery_id",)

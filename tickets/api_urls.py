@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api, appeal_api, work_api
+from tickets import api, appeal_api, webhook_api, work_api
 
 urlpatterns = [
     path("tickets/", api.TicketListApi.as_view(), name="api-ticket-list"),
@@ -44,5 +44,10 @@ urlpatterns = [
         "visits/<int:pk>/transitions/",
         work_api.VisitTransitionApi.as_view(),
         name="api-visit-transitions",
+    ),
+    path(
+        "webhooks/escalations/<slug:provider>/",
+        webhook_api.EscalationWebhookApi.as_view(),
+        name="api-webhook-escalations",
     ),
 ]

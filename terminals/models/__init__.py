@@ -5,6 +5,7 @@ from terminals.models.pool import (
     Allocation,
     AllocationStatus,
     DepotStockLevel,
+    PoolDigest,
     PoolPolicy,
     RepairOrder,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Connectivity",
     "Depot",
     "DepotStockLevel",
+    "PoolDigest",
     "PoolPolicy",
     "RepairOrder",
     "Terminal",

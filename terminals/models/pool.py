@@ -31,6 +31,12 @@ class DepotStockLevel(models.Model):
         verbose_name=_("model"),
     )
     minimum = models.PositiveIntegerField(_("minimum ready spares"), default=0)
+    short_since = models.DateTimeField(
+        _("below minimum since"),
+        null=True,
+        blank=True,
+        help_text=_("Set by the pool sweep when it finds fewer ready spares; cleared when back."),
+    )
 
     class Meta:
         verbose_name = _("minimum stock level")
@@ -170,6 +176,15 @@ class Allocation(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     admins_notified_at = models.DateTimeField(_("admins told"), null=True, blank=True)
+    return_reminded_for = models.DateField(
+        _("return reminder sent for"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The return date the merchant was last reminded of (a new date reminds again)."
+        ),
+    )
+    overdue_chased_on = models.DateField(_("overdue return last chased"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -204,6 +219,12 @@ class Allocation(models.Model):
         indexes = [
             models.Index(fields=["status", "requested_at"], name="allocation_queue"),
             models.Index(fields=["merchant", "status"], name="allocation_merchant_status"),
+            # The return sweep: backups asked back, by return date.
+            models.Index(
+                fields=["return_due_at"],
+                condition=Q(status="return_due"),
+                name="allocation_return_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -275,3 +296,34 @@ class RepairOrder(models.Model):
     @property
     def rma_number(self) -> str:
         return f"RMA-{self.pk or 0:06d}"
+
+
+class PoolDigest(models.Model):
+    """One message to the operator admins about spares whose test lapsed and short depots.
+
+    `sequence` is unique: two sweeps running at once both try the next number and only one
+    digest is written. `tested_before` is the test-validity cutoff the digest covered, so the
+    next digest names only spares that lapsed after it. Ids, never rendered text.
+    """
+
+    access: ClassVar[AccessPaths] = AccessPaths()
+
+    sequence = models.PositiveIntegerField(_("number"), unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    tested_before = models.DateTimeField(_("covers tests before"))
+    spares = models.JSONField(_("spares whose test lapsed"), default=list, blank=True)
+    stock_levels = models.JSONField(_("stock levels newly below minimum"), default=list, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pool digest")
+        verbose_name_plural = _("pool digests")
+        ordering = ["-sequence"]
+        indexes = [
+            models.Index(
+                fields=["sequence"], condition=Q(sent_at__isnull=True), name="pool_digest_unsent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} ({len(self.spares)} spares, {len(self.stock_levels)} depots)"

@@ -183,6 +183,12 @@ class Terminal(models.Model):
                 condition=Q(is_spare=True, status="in_stock"),
                 name="terminal_spare_in_stock",
             ),
+            # The pool sweep: in-stock spares whose passed test lapses, by test time.
+            models.Index(
+                fields=["tested_at"],
+                condition=Q(is_spare=True, status="in_stock", test_passed=True),
+                name="terminal_spare_test_lapse",
+            ),
         ]
 
     def __str__(self) -> str:

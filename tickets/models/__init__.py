@@ -3,7 +3,7 @@
 `core`: incidents, their timeline, the report, conversation and evidence, and the
 response-code catalogue. `sla`: time targets and the clock ledger. `work`: escalations and
 engineer visits. `appeal`: risk-freeze appeal cases. `outbox`: messages to send and
-per-user channel preferences.
+per-user channel preferences. `webhook`: provider webhook endpoints, deliveries, receipts.
 """
 
 from tickets.models.appeal import (
@@ -37,6 +37,13 @@ from tickets.models.outbox import (
     OutboxStatus,
 )
 from tickets.models.sla import ClockInterval, SlaPolicy, SlaTarget, TicketSla
+from tickets.models.webhook import (
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookReceipt,
+)
 from tickets.models.work import (
     EngineerVisit,
     Escalation,
@@ -83,4 +90,9 @@ __all__ = [
     "TicketSla",
     "VisitOutcome",
     "VisitStatus",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookReceipt",
 ]

@@ -23,6 +23,7 @@ from terminals.services import allocate_backup
 from tickets.models import OPEN_STATUSES, Action, Ticket, TicketEvent
 from tickets.services import sla
 from tickets.services.lifecycle import require_staff
+from tickets.webhooks import webhook_backup_activated
 
 
 @transaction.atomic
@@ -85,3 +86,4 @@ def on_allocation_changed(
     )
     if to_status == Allocation.Status.ACTIVATED:
         sla.sla_record_restored(ticket, at=timezone.now(), actor=actor, how="backup")
+    webhook_backup_activated(ticket, allocation, to_status)

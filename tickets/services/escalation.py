@@ -32,6 +32,7 @@ from tickets.models import Escalation, EscalationStatus, Party, Status, Team, Ti
 from tickets.selectors import AnyUser
 from tickets.services.lifecycle import STAFF, require_staff, ticket_can_move, ticket_transition
 from tickets.services.sla import add_working_time
+from tickets.webhooks import webhook_ticket_escalated
 
 MAX_REASON_LENGTH = 2000
 MAX_ANSWER_LENGTH = 5000
@@ -173,6 +174,7 @@ def escalate(
         reason=reason if team else "",
         data={**_event_data(escalation), "respond_by": escalation.respond_by.isoformat()},
     )
+    webhook_ticket_escalated(escalation)
     return escalation
 
 

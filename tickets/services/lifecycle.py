@@ -17,6 +17,7 @@ from terminals.models import Terminal
 from tickets.models import Action, Cause, Priority, Status, Ticket, TicketEvent, TicketSequence
 from tickets.services import sla
 from tickets.services.outbox import notify
+from tickets.webhooks import webhook_ticket_created, webhook_ticket_status
 
 STAFF, MERCHANT, SYSTEM = "staff", "merchant", "system"
 
@@ -142,6 +143,7 @@ def ticket_create(
         ticket=ticket, actor=reporter, kind=TicketEvent.Kind.CREATED, to_status=ticket.status
     )
     sla.sla_start(ticket)
+    webhook_ticket_created(ticket)
     return ticket
 
 
@@ -228,6 +230,7 @@ def ticket_transition(
         sla.sla_record_first_response(locked, actor, at=now)
     if notify_merchant:
         notify("status", locked.pk, from_status=from_status, to_status=to)
+    webhook_ticket_status(locked, to)
     return locked
 
 
