@@ -83,7 +83,7 @@ def queue(request: HttpRequest, user: User) -> HttpResponse:
     )
     filters = TicketFilter(params, queryset=selectors.ticket_list(user=user), request=request)
     try:
-        tickets = filters.qs.order_by(order_by, "-pk")
+        tickets = filters.qs.order_by(order_by, "-pk" if ordering.startswith("-") else "pk")
         problem = ""
     except ValidationError as error:
         tickets, problem = Ticket.objects.none(), _flatten(error.detail)

@@ -259,7 +259,14 @@ class Ticket(models.Model):
             models.Index(fields=["provider", "status", "-created_at"], name="ticket_queue"),
             models.Index(fields=["merchant", "-created_at"], name="ticket_by_merchant"),
             models.Index(fields=["assignee", "status"], name="ticket_by_assignee"),
-            models.Index(fields=["provider", "sla_due_at"], name="ticket_queue_by_due"),
+            # The open queue by time left, oldest first among equals (paused clocks last):
+            # only open tickets, so a million closed ones cost nothing.
+            models.Index(
+                fields=["provider", "sla_due_at", "id"],
+                condition=Q(status__in=["escalated", "in_progress", "new", "waiting_on_merchant"]),
+                name="ticket_open_queue_by_due",
+            ),
+            models.Index(fields=["provider", "-created_at", "-id"], name="ticket_by_provider"),
             # The follow-up sweeps: merchants to chase, resolved tickets to close.
             models.Index(
                 fields=["chase_at"], condition=Q(chase_at__isnull=False), name="ticket_chase_due"
