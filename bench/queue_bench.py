@@ -134,7 +134,8 @@ def seed(total: int) -> None:
         for i, m in enumerate(merchants)
     )
     policies = {p.priority: p for p in SlaPolicy.objects.filter(provider__isnull=True)}
-    statuses = [*sorted(OPEN_STATUSES), Status.RESOLVED, Status.CLOSED, Status.CLOSED]
+    open_statuses = sorted(OPEN_STATUSES)
+
     now = timezone.now()
     year = now.year
     made = 0
@@ -144,7 +145,14 @@ def seed(total: int) -> None:
         for i in range(made, made + n):
             k = rng.randrange(len(terminals))
             created = now - timedelta(minutes=rng.randrange(60 * 24 * 365))
-            status = rng.choice(statuses)
+            draw = rng.random()
+            status = (
+                rng.choice(open_statuses)
+                if draw < 0.02
+                else Status.RESOLVED
+                if draw < 0.05
+                else Status.CLOSED
+            )
             rows.append(
                 Ticket(
                     reference=f"INC-{year}-{i + 1:07d}",
@@ -157,7 +165,7 @@ def seed(total: int) -> None:
                     cause=rng.choice(["keys", "network", "hardware", "merchant_restricted"]),
                     assignee=agent if rng.random() < 0.2 else None,
                     created_at=created,
-                    sla_due_at=created + timedelta(hours=rng.randrange(1, 48))
+                    sla_due_at=now + timedelta(minutes=rng.randrange(-120, 48 * 60))
                     if status in OPEN_STATUSES
                     else None,
                     sla_due_target="first_response" if status in OPEN_STATUSES else "",
@@ -188,7 +196,12 @@ def seed(total: int) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # created_at is set on insert; spread the tickets over the past year as in real life.
+        cursor.execute(
+            "UPDATE tickets_ticket SET created_at = now() - random() * interval '365 days',"
+            " updated_at = now() - random() * interval '30 days'"
+        )
+        cursor.execute("VACUUM ANALYZE")
 
 
 def percentile(values: list[float], p: float) -> float:

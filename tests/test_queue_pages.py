@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -195,3 +196,26 @@ def test_the_dashboard_for_a_lead(terminal: Any, merchant_user: Any, agent: Any)
 def test_the_dashboard_is_for_leads_and_admins(agent: Any, merchant_user: Any) -> None:
     assert signed_in(agent).get("/tickets/dashboard/").status_code == 403
     assert signed_in(merchant_user).get("/tickets/dashboard/").status_code == 403
+
+
+def test_the_dashboard_is_computed_once_a_minute(
+    terminal: Any, merchant_user: Any, agent: Any, settings: Any
+) -> None:
+    import time_machine
+
+    # Expiry in a local cache follows the travelled clock; Redis keeps its own time.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.utils import timezone
+
+    from portal.models import Role
+
+    lead: Any = factories.ProviderUserFactory(provider=terminal.provider, role=Role.PROVIDER_LEAD)
+    client = signed_in(lead)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert client.get("/tickets/dashboard/").context["open_total"] == 0
+    ticket_create(terminal=terminal, reporter=merchant_user)
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        assert client.get("/tickets/dashboard/").context["open_total"] == 0  # a minute old at most
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        assert client.get("/tickets/dashboard/").context["open_total"] == 1

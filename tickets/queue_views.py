@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from portal.errors import DomainError
 from portal.models import PROVIDER_ROLES, Role, User
 from tickets import selectors, services
-from tickets.dashboard import dashboard
+from tickets.dashboard import cached_dashboard
 from tickets.filters import QUEUE_ORDERING, SAVED_VIEWS, SAVED_VIEWS_BY_KEY, TicketFilter
 from tickets.forms import AssignForm, BulkForm, TransitionForm
 from tickets.models import Status, Ticket
@@ -202,7 +202,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     if not (user.is_operator_admin or user.role == Role.PROVIDER_LEAD):
         raise PermissionDenied
-    return render(request, "tickets/dashboard.html", dashboard(user))
+    return render(request, "tickets/dashboard.html", cached_dashboard(user))
 
 
 @login_required
