@@ -259,3 +259,9 @@ class AuditedAdminSite(admin.AdminSite):
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
         super().register(model_or_iterable, admin_class, **options)
+
+    def has_permission(self, request: Any) -> bool:
+        """Operator admins only: `is_staff` alone (set by mistake on a provider user) is not
+        enough to open the admin."""
+        user = request.user
+        return bool(super().has_permission(request) and getattr(user, "is_operator_admin", False))

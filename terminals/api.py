@@ -8,6 +8,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, permissions, serializers
 
+from portal.api_filters import IdFilter
 from terminals.models import Allocation, AllocationStatus, Connectivity, Terminal
 from terminals.readiness import not_ready_reasons
 from terminals.selectors import allocation_list, spare_list, terminal_list
@@ -57,7 +58,7 @@ class TerminalOutputSerializer(serializers.ModelSerializer[Terminal]):
 class TerminalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Terminal.Status.choices)
     connectivity = django_filters.ChoiceFilter(choices=Connectivity.choices)
-    merchant = django_filters.NumberFilter(field_name="merchant_id")
+    merchant = IdFilter(field_name="merchant_id")
     serial_number = django_filters.CharFilter(lookup_expr="iexact")
     tid = django_filters.CharFilter(lookup_expr="iexact")
 
@@ -198,8 +199,8 @@ class SpareOutputSerializer(serializers.ModelSerializer[Terminal]):
 
 class SpareFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Terminal.Status.choices)
-    depot = django_filters.NumberFilter(field_name="depot_id")
-    model = django_filters.NumberFilter(field_name="model_id")
+    depot = IdFilter(field_name="depot_id")
+    model = IdFilter(field_name="model_id")
     ready = django_filters.BooleanFilter(field_name="ready")
 
     class Meta:

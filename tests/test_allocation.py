@@ -195,7 +195,7 @@ def test_nothing_ready_waits_and_tells_the_admins_after_commit(
         for callback in callbacks:
             callback()
     finally:
-        app.conf.task_always_eager = False
+        app.conf.changes.pop("task_always_eager", None)
 
     assert allocation.status == A.WAITING
     assert allocation.spare is None

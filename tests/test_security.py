@@ -454,3 +454,14 @@ def test_filing_tickets_through_the_api_is_throttled(tight_rates, merchant_user)
     assert [a.status_code for a in answers] == [201, 201, 429]
     assert "throttled" in answers[-1].json()["detail"]
     assert client.get("/api/v1/tickets/").status_code == 200
+
+
+def test_the_admin_is_for_operator_admins_even_if_someone_sets_is_staff(db):
+    from tests import factories
+    from tests.conftest import signed_in
+
+    staff_by_mistake = factories.ProviderUserFactory(is_staff=True)
+    response = signed_in(staff_by_mistake).get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert signed_in(factories.OperatorFactory(is_staff=True)).get("/admin/").status_code == 200

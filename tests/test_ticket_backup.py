@@ -128,7 +128,7 @@ def test_a_provider_that_lends_automatically_gets_a_backup_when_triage_says_repl
                 terminal=terminal, reporter=merchant_user, screen_message="TAMPER DETECTED"
             )
     finally:
-        celery_app.conf.task_always_eager = False
+        celery_app.conf.changes.pop("task_always_eager", None)
     assert ticket.recommended_action == "swap_terminal"
     allocation = Allocation.objects.get(reference=ticket.reference)
     assert allocation.spare == spare
@@ -146,5 +146,5 @@ def test_without_the_policy_filing_lends_nothing(
                 terminal=terminal, reporter=merchant_user, screen_message="TAMPER DETECTED"
             )
     finally:
-        celery_app.conf.task_always_eager = False
+        celery_app.conf.changes.pop("task_always_eager", None)
     assert Allocation.objects.count() == 0

@@ -39,7 +39,8 @@ def eager_tasks():
     """`delay` runs the task in the test's process, as a worker would after commit."""
     celery_app.conf.task_always_eager = True
     yield
-    celery_app.conf.task_always_eager = False
+    # Forget the override rather than set False, which would outlive the Django setting.
+    celery_app.conf.changes.pop("task_always_eager", None)
 
 
 @pytest.fixture

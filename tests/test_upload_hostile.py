@@ -77,6 +77,12 @@ def kept(name: str, content: bytes) -> bytes | None:
         return None
 
 
+@pytest.fixture(autouse=True)
+def _own_media_folder(settings, tmp_path):
+    """Counting stored files needs a folder no parallel test writes into."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def ticket(merchant_user):
     terminal = factories.TerminalFactory(merchant=merchant_user.merchant)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from portal.api_filters import MAX_ID
 from portal.models import User
 from terminals.api import AllocationOutputSerializer
 from terminals.selectors import allocation_get, terminal_list
@@ -251,7 +252,9 @@ class AssignmentApi(APIView):
 
 class BulkInputSerializer(serializers.Serializer[Any]):
     tickets = serializers.ListField(
-        child=serializers.IntegerField(), min_length=1, max_length=assignment.MAX_BULK
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=assignment.MAX_BULK,
     )
     action = serializers.ChoiceField(choices=["assign", "transition"])
     assignee = serializers.CharField(

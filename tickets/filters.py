@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 from rest_framework import serializers
 
+from portal.api_filters import IdFilter
 from tickets.models import OPEN_STATUSES, Cause, Priority, Status, Ticket
 from tickets.services.sla import sla_state_filter
 
@@ -56,7 +57,7 @@ class TicketFilter(django_filters.FilterSet):
     cause = django_filters.MultipleChoiceFilter(
         choices=Cause.choices, label=_("Cause"), distinct=False
     )
-    terminal = django_filters.NumberFilter(field_name="terminal_id", label=_("Terminal"))
+    terminal = IdFilter(field_name="terminal_id", label=_("Terminal"))
     assignee = django_filters.CharFilter(
         method="filter_assignee", label=_("Assignee"), help_text="me, none, or a user id"
     )

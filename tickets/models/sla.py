@@ -144,6 +144,7 @@ class TicketSla(models.Model):
         _("warn at"),
         null=True,
         blank=True,
+        # xgettext:no-python-format
         help_text=_("When 80 % of the allowed time is used; empty while the clock is paused."),
     )
     breach_handled_at = models.DateTimeField(_("breach escalated"), null=True, blank=True)

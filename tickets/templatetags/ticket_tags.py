@@ -7,7 +7,8 @@ from datetime import timedelta
 from django import template
 from django.utils.translation import gettext as _
 
-from tickets.models import Status
+from tickets import triage
+from tickets.models import Status, TicketEvent
 
 register = template.Library()
 
@@ -33,3 +34,15 @@ def working_duration(value: timedelta | None) -> str:
     if hours:
         return _("%(h)d h") % {"h": hours}
     return _("%(m)d min") % {"m": minutes}
+
+
+@register.filter
+def event_reason(event: TicketEvent) -> str:
+    """The reason of a timeline entry in the reader's language where the portal wrote it.
+
+    Triage reasons are stored in English for the record; the page shows the fired rule's
+    reason translated.
+    """
+    if event.kind == TicketEvent.Kind.TRIAGED and isinstance(event.data, dict):
+        return triage.reason_for(str(event.data.get("rule", "")), default=event.reason)
+    return event.reason
