@@ -267,6 +267,9 @@ class Ticket(models.Model):
                 name="ticket_open_queue_by_due",
             ),
             models.Index(fields=["provider", "-created_at", "-id"], name="ticket_by_provider"),
+            # The API's filtered lists count their rows: these let the count read an index only.
+            models.Index(fields=["provider", "priority"], name="ticket_by_priority"),
+            models.Index(fields=["provider", "cause"], name="ticket_by_cause"),
             # The follow-up sweeps: merchants to chase, resolved tickets to close.
             models.Index(
                 fields=["chase_at"], condition=Q(chase_at__isnull=False), name="ticket_chase_due"
