@@ -219,3 +219,25 @@ def test_the_dashboard_is_computed_once_a_minute(
         assert client.get("/tickets/dashboard/").context["open_total"] == 0  # a minute old at most
     with time_machine.travel(start + timedelta(seconds=61), tick=False):
         assert client.get("/tickets/dashboard/").context["open_total"] == 1
+
+
+def test_the_search_box_finds_a_ticket_whatever_the_saved_view(
+    terminal: Any, merchant_user: Any, agent: Any
+) -> None:
+    ticket = ticket_create(terminal=terminal, reporter=merchant_user)  # unassigned
+    client = signed_in(agent)
+    assert ticket.reference not in client.get("/tickets/").content.decode()  # "my open"
+    assert ticket.reference in client.get("/tickets/", {"q": ticket.reference}).content.decode()
+
+
+def test_a_closed_ticket_gives_no_advice_to_act(
+    terminal: Any, merchant_user: Any, agent: Any
+) -> None:
+    ticket = ticket_create(terminal=terminal, reporter=merchant_user)
+    client = signed_in(merchant_user)
+    assert "What to do now" in client.get(f"/tickets/{ticket.pk}/").content.decode()
+    ticket_transition(ticket=ticket, to=Status.RESOLVED, actor=agent, reason="Keys reloaded")
+    ticket_transition(ticket=ticket, to=Status.CLOSED, actor=agent)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "What to do now" not in page
+    assert "This ticket is closed." in page

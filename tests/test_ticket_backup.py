@@ -107,6 +107,7 @@ def test_the_backups_steps_reach_the_ticket_and_activation_restores_trading(
     page = signed_in(merchant_user).get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Backup terminal" in page
     assert "SF1400000001" in page
+    assert "Delivered" in page  # each step is named in the history
 
 
 def test_the_ticket_page_offers_staff_a_backup(ticket: Ticket, spare: Any, agent: Any) -> None:

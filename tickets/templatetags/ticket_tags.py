@@ -7,6 +7,7 @@ from datetime import timedelta
 from django import template
 from django.utils.translation import gettext as _
 
+from terminals.models import AllocationStatus
 from tickets import triage
 from tickets.models import Status, TicketEvent
 
@@ -45,4 +46,8 @@ def event_reason(event: TicketEvent) -> str:
     """
     if event.kind == TicketEvent.Kind.TRIAGED and isinstance(event.data, dict):
         return triage.reason_for(str(event.data.get("rule", "")), default=event.reason)
+    if event.kind == TicketEvent.Kind.BACKUP and isinstance(event.data, dict):
+        step = str(event.data.get("to", ""))
+        if step in AllocationStatus.values:
+            return str(AllocationStatus(step).label)
     return event.reason
