@@ -200,3 +200,80 @@ def test_filing_with_the_broker_down_is_quick_and_the_mail_goes_out_once_it_is_b
 
     ticket = Ticket.objects.get(pk=filed["ticket"])
     assert ticket.reference in mailbox.messages[0]["Subject"]
+
+
+def test_a_follow_up_an_sla_warning_and_a_return_reminder_reach_a_real_mailbox(
+    worker_env: dict[str, str],
+) -> None:
+    """The three sweeps of issue 6, run by a real worker, each deliver a real e-mail."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from terminals.services import (
+        allocate_backup,
+        allocation_activate,
+        allocation_deliver,
+        allocation_set_return_due,
+        allocation_ship,
+    )
+    from tickets.models import SlaTarget, Status, TicketSla
+    from tickets.services import ticket_transition
+
+    now = timezone.now()
+    merchant_user: Any = factories.MerchantUserFactory(email="owner@shop.cn")
+    merchant = merchant_user.merchant
+    agent: Any = factories.ProviderUserFactory(provider=merchant.provider, email="agent@acq.cn")
+    terminal: Any = factories.TerminalFactory(merchant=merchant)
+    # 1. A ticket waiting on the merchant for more than a working day: a reminder is due.
+    waiting = ticket_create(terminal=terminal, reporter=merchant_user)
+    ticket_transition(ticket=waiting, to=Status.WAITING_ON_MERCHANT, actor=agent, reason="?")
+    Ticket.objects.filter(pk=waiting.pk).update(
+        waiting_since=now - timedelta(days=5), chase_at=now - timedelta(minutes=1)
+    )
+    # 2. An assigned ticket whose first-response target passed 80 % of its time.
+    late = ticket_create(terminal=terminal, reporter=merchant_user)
+    Ticket.objects.filter(pk=late.pk).update(assignee=agent)
+    # 3. A backup lent to the merchant, due back tomorrow.
+    spare: Any = factories.ReadySpareFactory(provider=terminal.provider, model=terminal.model)
+    allocation = allocate_backup(
+        merchant=merchant, terminal=terminal, reference=late.reference, actor=agent
+    )
+    assert allocation.spare == spare
+    allocation = allocation_ship(
+        allocation=allocation, carrier="SF", tracking_number="SF1", actor=agent
+    )
+    allocation = allocation_deliver(allocation=allocation, actor=agent)
+    allocation = allocation_activate(
+        allocation=allocation, tid="12345678", keys_bound=True, address="1 Road", actor=agent
+    )
+    allocation_set_return_due(
+        allocation=allocation, due=timezone.localdate() + timedelta(days=1), actor=agent
+    )
+    # (After the backup's steps, which recompute the ticket's targets from its clock.)
+    TicketSla.objects.filter(ticket=late, target=SlaTarget.FIRST_RESPONSE).update(
+        due_at=now + timedelta(minutes=5), warn_at=now - timedelta(minutes=1)
+    )
+    OutboxMessage.objects.all().delete()  # only what the sweeps send
+
+    mailbox = Mailbox()
+    controller = smtp(mailbox)
+    try:
+        with celery_worker({**worker_env, **mail_env(controller)}):
+            for task in (
+                "tickets.sweep_waiting_on_merchant",
+                "tickets.sweep_sla",
+                "terminals.sweep_backup_returns",
+            ):
+                celery_app.send_task(task, queue=worker_env["CELERY_QUEUE"])
+            mailbox.wait_for(3, timeout=40)
+    finally:
+        controller.stop()
+
+    received = sorted((str(m["To"]), str(m["Subject"])) for m in mailbox.messages)
+    assert [to for to, _ in received] == ["agent@acq.cn", "owner@shop.cn", "owner@shop.cn"]
+    to_agent = received[0][1]
+    to_owner = " | ".join(subject for _, subject in received[1:])
+    assert late.reference in to_agent  # the SLA warning
+    assert waiting.reference in to_owner  # the follow-up
+    assert "return the backup terminal" in to_owner  # the return reminder

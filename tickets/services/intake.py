@@ -65,7 +65,7 @@ def _clean_answers(answers: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # see ticket_report
 def report_start(*, terminal: Terminal, reporter: User) -> Report:
     _require_reporter(reporter, terminal)
     assert terminal.merchant_id is not None  # checked by _require_reporter
@@ -87,7 +87,7 @@ def _locked_draft(report: Report, actor: User) -> Report:
     return locked
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # see ticket_report
 def report_update(*, report: Report, actor: User, step: str = "", **answers: Any) -> Report:
     """Save the answers of one step of the guided report."""
     locked = _locked_draft(report, actor)
@@ -108,7 +108,7 @@ def report_deflect(*, report: Report, actor: User, step: str) -> Report:
     return locked
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # see ticket_report
 def report_file(*, report: Report, actor: User) -> Ticket:
     """File the report as a ticket.
 
@@ -153,7 +153,11 @@ def report_file(*, report: Report, actor: User) -> Ticket:
 
 @transaction.atomic
 def ticket_report(*, terminal: Terminal, reporter: User, **answers: Any) -> Ticket:
-    """Report an incident in one call (the API): start, answer, file."""
+    """Report an incident in one call (the API): start, answer, file.
+
+    One transaction: the steps take no savepoints of their own, since any refusal aborts the
+    whole report anyway.
+    """
     answers.setdefault("first_seen_at", timezone.now())
     report = report_start(terminal=terminal, reporter=reporter)
     report = report_update(report=report, actor=reporter, step="review", **answers)

@@ -111,7 +111,7 @@ def _next_reference(year: int) -> str:
     return f"INC-{year}-{number:06d}"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # always all or nothing with its caller
 def ticket_create(
     *,
     terminal: Terminal,

@@ -73,30 +73,42 @@ def _ledger(ticket: Ticket) -> list[business_time.Interval]:
     ]
 
 
-@transaction.atomic
+# The functions below run inside the caller's transaction; a failure aborts it whole, so they
+# take no savepoints of their own (each would cost two round trips).
+
+
+@transaction.atomic(savepoint=False)
 def sla_start(ticket: Ticket, *, at: datetime | None = None) -> None:
     """Start the clock of a new ticket and set its targets from the policy of its priority."""
     at = at or ticket.created_at or timezone.now()
-    ClockInterval.objects.get_or_create(ticket=ticket, ended_at=None, defaults={"started_at": at})
+    if not ClockInterval.objects.filter(ticket=ticket, ended_at=None).exists():
+        ClockInterval.objects.create(ticket=ticket, started_at=at)
     sla_apply_policy(ticket)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def sla_apply_policy(ticket: Ticket) -> None:
     """(Re)set each target's allowed time from the policy of the ticket's current priority."""
     policy = policy_for(ticket.provider, ticket.priority)
     if policy is None:
         return
+    existing = {sla.target: sla for sla in TicketSla.objects.filter(ticket=ticket)}
+    missing = []
     for target in SlaTarget:
-        TicketSla.objects.update_or_create(
-            ticket=ticket,
-            target=target,
-            defaults={"allowed": policy.target(target), "business_hours": policy.business_hours},
-        )
+        allowed, business = policy.target(target), policy.business_hours
+        sla = existing.get(target)
+        if sla is None:
+            missing.append(
+                TicketSla(ticket=ticket, target=target, allowed=allowed, business_hours=business)
+            )
+        elif (sla.allowed, sla.business_hours) != (allowed, business):
+            sla.allowed, sla.business_hours = allowed, business
+            sla.save(update_fields=["allowed", "business_hours"])
+    TicketSla.objects.bulk_create(missing)
     sla_refresh(ticket)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def sla_status_changed(ticket: Ticket, *, from_status: str, to_status: str, at: datetime) -> None:
     """Run or pause the clock for a status move, and mark the targets it meets."""
     runs_before, runs_after = from_status in CLOCK_RUNS, to_status in CLOCK_RUNS
@@ -130,7 +142,7 @@ def sla_mark_met(ticket: Ticket, target: SlaTarget, *, at: datetime, refresh: bo
     return met
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def sla_refresh(ticket: Ticket, *, now: datetime | None = None) -> list[TicketSla]:
     """Recompute each target's due time from the ledger, record breaches, and the ticket's next due.
 
@@ -181,7 +193,7 @@ def sla_record_first_response(ticket: Ticket, actor: User | None, *, at: datetim
     sla_mark_met(ticket, SlaTarget.FIRST_RESPONSE, at=at)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def sla_record_restored(
     ticket: Ticket, *, at: datetime, actor: User | None = None, how: str = ""
 ) -> None:
