@@ -29,6 +29,8 @@ class Command(BaseCommand):
                        "--concurrency", "2"],
             "beat": [python, "-m", "celery", "-A", "portal", "beat", "-l", "info"],
         }  # fmt: skip
+        # A SIGTERM (a terminal closed, `kill`, a supervisor) stops the three like Ctrl-C does.
+        signal.signal(signal.SIGTERM, self._interrupt)
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         self.stdout.write(
             self.style.SUCCESS(f"Portal running at http://{options['addr']}/ (Ctrl-C stops it)")
@@ -40,6 +42,10 @@ class Command(BaseCommand):
             self.stdout.write("Stopping web, worker and beat…")
         finally:
             self._stop(processes)
+
+    @staticmethod
+    def _interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
 
     @staticmethod
     def _wait_for_first_exit(processes: dict[str, subprocess.Popen[bytes]]) -> str:
