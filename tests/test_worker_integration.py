@@ -217,10 +217,21 @@ def test_a_follow_up_an_sla_warning_and_a_return_reminder_reach_a_real_mailbox(
         allocation_set_return_due,
         allocation_ship,
     )
-    from tickets.models import SlaTarget, Status, TicketSla
+    from tickets.models import SlaPolicy, SlaTarget, Status, TicketSla
     from tickets.services import ticket_transition
 
     now = timezone.now()
+    # Tests that commit (transaction=True) empty every table after them, the SLA policies
+    # that a migration seeds included: make sure the P2 policy exists.
+    SlaPolicy.objects.get_or_create(
+        provider=None,
+        priority="p2",
+        defaults={
+            "first_response": timedelta(hours=2),
+            "restore": timedelta(hours=9),
+            "resolution": timedelta(hours=27),
+        },
+    )
     merchant_user: Any = factories.MerchantUserFactory(email="owner@shop.cn")
     merchant = merchant_user.merchant
     agent: Any = factories.ProviderUserFactory(provider=merchant.provider, email="agent@acq.cn")
@@ -266,7 +277,7 @@ def test_a_follow_up_an_sla_warning_and_a_return_reminder_reach_a_real_mailbox(
                 "terminals.sweep_backup_returns",
             ):
                 celery_app.send_task(task, queue=worker_env["CELERY_QUEUE"])
-            mailbox.wait_for(3, timeout=40)
+            mailbox.wait_for(3, timeout=60)
     finally:
         controller.stop()
 
