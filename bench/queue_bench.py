@@ -249,9 +249,9 @@ def in_process(repeat: int) -> list[dict[str, Any]]:
                 content_type="application/json",
             ),
         ),
-        ("dashboard (figures cached for a minute)", lambda: boss.get("/tickets/dashboard/")),
+        ("dashboard page (figures from the worker)", lambda: boss.get("/tickets/dashboard/")),
         (
-            "dashboard (computing the figures)",
+            "dashboard figures computed (the worker, once a minute)",
             lambda: (cache.clear(), boss.get("/tickets/dashboard/"))[1],
         ),
     ]

@@ -241,3 +241,25 @@ def test_a_closed_ticket_gives_no_advice_to_act(
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "What to do now" not in page
     assert "This ticket is closed." in page
+
+
+def test_the_worker_computes_the_dashboards_before_the_leads_ask(
+    terminal: Any, merchant_user: Any, settings: Any
+) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    from portal.models import Role
+    from tickets.tasks import refresh_dashboards
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    lead: Any = factories.ProviderUserFactory(provider=terminal.provider, role=Role.PROVIDER_LEAD)
+    factories.OperatorFactory()
+    ticket_create(terminal=terminal, reporter=merchant_user)
+    assert refresh_dashboards.apply().get() == 4  # (provider, whole portal) x 2 languages
+    client = signed_in(lead)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/tickets/dashboard/")
+    assert response.context["open_total"] == 1
+    assert len(queries) <= 3  # session and user only: no figure computed for the page
+    schedule = PeriodicTask.objects.get(task="tickets.refresh_dashboards")
+    assert (schedule.interval.every, schedule.interval.period) == (1, "minutes")

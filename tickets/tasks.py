@@ -60,3 +60,11 @@ def send_ticket_email(kind: str, object_id: int, **extra: Any) -> int:
     extra.pop("sent", None)
     outbox.notify(kind, object_id, **extra)
     return outbox.outbox_drain()
+
+
+@shared_task(name="tickets.refresh_dashboards", ignore_result=True, **TIME_LIMITS)
+def refresh_dashboards() -> int:
+    """Compute the leads' and admins' dashboards ahead of them (beat, every minute)."""
+    from tickets.dashboard import refresh_dashboards as refresh
+
+    return refresh()

@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,10 +103,22 @@ def _within_reopen_window(ticket: Ticket) -> bool:
 
 
 def _next_reference(year: int) -> str:
-    """INC-<year>-<6 digits>, numbered per year without gaps under concurrency."""
-    TicketSequence.objects.get_or_create(year=year)
-    TicketSequence.objects.filter(year=year).update(last_number=F("last_number") + 1)
-    number = TicketSequence.objects.select_for_update().get(year=year).last_number
+    """INC-<year>-<6 digits>, numbered per year without gaps under concurrency.
+
+    One statement: insert the year's counter or add one to it, and read the new value. The
+    conflicting row is locked until the filing transaction ends, so two filings of the same
+    year take turns, and a filing that rolls back gives its number back. (PostgreSQL and
+    SQLite 3.35+ both speak INSERT … ON CONFLICT … RETURNING.)
+    """
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608 - table name only
+            f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [year],
+        )
+        number = cursor.fetchone()[0]
     return f"INC-{year}-{number:06d}"
 
 
