@@ -9,6 +9,7 @@ See README.md and .env.example for every variable.
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,9 @@ DEBUG = env_bool("DEBUG", default=False)
 TESTING = env_bool("PORTAL_TESTING", default=False)
 
 SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY and env_bool("PORTAL_KEYLESS_COMMAND", default=False):
+    # manage.py's commands that sign nothing (migrations, checks, messages): a throwaway key.
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured(
