@@ -221,11 +221,7 @@ def _assignee(user: User, value: str | None) -> User | None:
         return None
     if value == "me":
         return user
-    found = (
-        User.objects.filter(pk=int(value), provider_id=user.provider_id).first()
-        if value.isdigit() and user.provider_id
-        else None
-    )
+    found = selectors.colleagues(user).filter(pk=int(value)).first() if value.isdigit() else None
     if found is None:
         raise serializers.ValidationError({"assignee": ["No such colleague."]})
     return found

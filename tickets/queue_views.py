@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
 from portal.errors import DomainError
-from portal.models import PROVIDER_ROLES, Role, User
+from portal.models import Role, User
 from tickets import selectors, services
 from tickets.dashboard import cached_dashboard
 from tickets.filters import QUEUE_ORDERING, SAVED_VIEWS, SAVED_VIEWS_BY_KEY, TicketFilter
@@ -34,16 +34,6 @@ def _staff(request: HttpRequest) -> User:
     if not (user.is_provider_staff or user.is_operator_admin):
         raise PermissionDenied
     return user
-
-
-def colleagues(user: User, provider_id: int | None = None) -> QuerySet[User]:
-    """Who tickets can be assigned to: active staff of one provider (a bounded list)."""
-    provider_id = provider_id or user.provider_id
-    if provider_id is None:
-        return User.objects.none()
-    return User.objects.filter(
-        provider_id=provider_id, is_active=True, role__in=sorted(PROVIDER_ROLES)
-    ).order_by("first_name", "username")
 
 
 def _ordering(value: str, default: str) -> tuple[str, Any]:
@@ -108,7 +98,7 @@ def queue(request: HttpRequest, user: User) -> HttpResponse:
         "page_number": number,
         "has_next": has_next,
         "has_previous": number > 1,
-        "bulk_form": BulkForm(colleagues=colleagues(user)),
+        "bulk_form": BulkForm(colleagues=selectors.colleagues(user)),
         "now": now,
     }
     return render(request, "tickets/queue.html", context)
@@ -118,7 +108,7 @@ def queue(request: HttpRequest, user: User) -> HttpResponse:
 @require_POST
 def ticket_bulk(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
-    form = BulkForm(request.POST, colleagues=colleagues(user))
+    form = BulkForm(request.POST, colleagues=selectors.colleagues(user))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
@@ -182,7 +172,7 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     if "claim" in request.POST:
         assignee: User | None = user
     else:
-        form = AssignForm(request.POST, colleagues=colleagues(user, ticket.provider_id))
+        form = AssignForm(request.POST, colleagues=selectors.colleagues(user, ticket.provider_id))
         if not form.is_valid():
             messages.error(request, _("Choose a colleague of this ticket's provider."))
             return redirect("ticket-detail", pk=ticket.pk)

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from portal.access import get_visible_or_404, visible_to
-from portal.models import User
+from portal.models import PROVIDER_ROLES, User
 from terminals.models import Terminal
 from tickets.models import Attachment, Comment, Report, Ticket, TicketEvent
 
@@ -72,3 +72,13 @@ def reportable_terminals(*, user: AnyUser) -> QuerySet[Terminal]:
         .filter(is_spare=False)
         .order_by("serial_number")
     )
+
+
+def colleagues(user: User, provider_id: int | None = None) -> QuerySet[User]:
+    """Who tickets can be assigned to: active staff of one provider (a bounded list)."""
+    provider_id = provider_id or user.provider_id
+    if provider_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        provider_id=provider_id, is_active=True, role__in=sorted(PROVIDER_ROLES)
+    ).order_by("first_name", "username")

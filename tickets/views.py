@@ -214,7 +214,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if context["is_staff_user"]:
         context["assign_form"] = AssignForm(
             initial={"assignee": ticket.assignee_id},
-            colleagues=queue_views.colleagues(user, ticket.provider_id),
+            colleagues=selectors.colleagues(user, ticket.provider_id),
         )
     return render(request, "tickets/ticket_detail.html", context)
 

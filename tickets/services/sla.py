@@ -293,7 +293,9 @@ def sla_sweep_breaches(*, now: datetime | None = None, limit: int = 500) -> int:
     count = 0
     for ticket in Ticket.objects.filter(pk__in=list(due)).select_related("provider__calendar"):
         with transaction.atomic():
-            locked = Ticket.objects.select_for_update().select_related("provider__calendar")
+            locked = Ticket.objects.select_for_update(of=("self",)).select_related(
+                "provider__calendar"
+            )
             before = TicketSla.objects.filter(ticket=ticket, breached_at__isnull=False).count()
             sla_refresh(locked.get(pk=ticket.pk), now=now)
             after = TicketSla.objects.filter(ticket=ticket, breached_at__isnull=False).count()
